@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import QuerySet
+
+from maoyi.attachments.models import Attachment
+from maoyi.org import scope
+
+
+def attachments_of(record: models.Model) -> QuerySet[Attachment]:
+    ct = ContentType.objects.get_for_model(record, for_concrete_model=False)
+    return Attachment.objects.filter(content_type=ct, object_id=str(record.pk)).select_related("uploaded_by")
+
+
+def attachment_for(user: Any, pk: int) -> Attachment:
+    """An attachment whose record the user may see; DoesNotExist for "missing" and "not yours" alike."""
+    attachment = Attachment.objects.select_related("content_type").get(pk=pk)
+    record = attachment.record
+    if record is None or not scope.can_view(user, record):
+        raise Attachment.DoesNotExist
+    return attachment

@@ -1,0 +1,207 @@
+"""Maoyi settings: everything that varies between machines comes from MAOYI_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/maoyi
+env = environ.Env()
+
+DATA_DIR = Path(env.str("MAOYI_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
+DEBUG = env.bool("MAOYI_DEBUG", default=False)
+_INSECURE_KEY = "maoyi-insecure-development-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("MAOYI_SECRET_KEY", default=_INSECURE_KEY)
+ALLOWED_HOSTS = env.list("MAOYI_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("MAOYI_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "maoyi.core",
+    "maoyi.audit",
+    "maoyi.org",
+    "maoyi.approvals",
+    "maoyi.attachments",
+    "maoyi.api",
+    "maoyi.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "maoyi.web.middleware.LoginRequiredMiddleware",
+    "maoyi.api.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "maoyi.config.urls"
+WSGI_APPLICATION = "maoyi.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "maoyi.web.context.shell",
+            ],
+        },
+    }
+]
+FORM_RENDERER = "maoyi.web.forms.BootstrapFormRenderer"
+
+# Database: SQLite in the data directory by default; PostgreSQL via MAOYI_DATABASE_URL.
+DATABASES = {"default": env.db("MAOYI_DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'maoyi.sqlite3'}")}
+
+
+def tune_database(db: dict) -> dict:
+    """SQLite: WAL, IMMEDIATE write transactions and a busy timeout, so that several gunicorn
+    workers queue for the single writer instead of failing with "database is locked".
+    PostgreSQL: READ COMMITTED with a lock timeout, so a stuck lock becomes a clean error."""
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+            }
+        )
+    elif "postgresql" in db["ENGINE"]:
+        db.setdefault("OPTIONS", {}).setdefault("options", "-c lock_timeout=10000")
+        db.setdefault("CONN_MAX_AGE", 60)
+        db.setdefault("CONN_HEALTH_CHECKS", True)
+    return db
+
+
+tune_database(DATABASES["default"])
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Authentication and sessions
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+SESSION_COOKIE_AGE = env.int("MAOYI_SESSION_SECONDS", default=8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: idle sessions end, active ones stay
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+# Lockout after repeated failed logins (per user name and per client address).
+MAOYI_LOCKOUT_FAILURES = env.int("MAOYI_LOCKOUT_FAILURES", default=5)
+MAOYI_LOCKOUT_ADDRESS_FAILURES = env.int("MAOYI_LOCKOUT_ADDRESS_FAILURES", default=20)
+MAOYI_LOCKOUT_MINUTES = env.int("MAOYI_LOCKOUT_MINUTES", default=15)
+MAOYI_TRUST_PROXY = env.bool("MAOYI_TRUST_PROXY", default=False)
+
+# Production hardening: on whenever debug is off.
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("MAOYI_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = env.bool("MAOYI_SECURE_COOKIES", default=True)
+    SECURE_SSL_REDIRECT = env.bool("MAOYI_SSL_REDIRECT", default=False)
+    SECURE_HSTS_SECONDS = env.int("MAOYI_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Internationalisation: Chinese first, English second.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env.str("MAOYI_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_NAME = "maoyi_language"
+
+# Static and uploaded files. Uploads live under the data directory and are never served as static.
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "uploads"
+MEDIA_URL = None
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+MAOYI_UPLOAD_MAX_BYTES = env.int("MAOYI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "maoyi.api.authentication.ActiveTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "maoyi.api.pagination.Pagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "maoyi.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Maoyi API",
+    "DESCRIPTION": "Maoyi (贸易) REST API v1",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("MAOYI_LOG_LEVEL", default="WARNING")},
+}
+
+MAOYI_DEMO_PASSWORD = env.str("MAOYI_DEMO_PASSWORD", default="maoyi-demo-2026")

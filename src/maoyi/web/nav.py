@@ -1,0 +1,90 @@
+"""The sidebar: modules and their pages, each shown only to users holding its permission.
+Later issues add their modules here (CRM, purchasing, sales, inventory, finance, reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Page:
+    label: Any
+    url_name: str
+    permission: str | None = None  # None: every signed-in employee
+    icon: str = "point"
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    label: Any
+    icon: str
+    pages: tuple[Page, ...] = field(default_factory=tuple)
+
+
+MODULES: tuple[Module, ...] = (
+    Module("home", _("工作台"), "home", (Page(_("工作台"), "web:home"),)),
+    Module(
+        "approvals",
+        _("审批"),
+        "checkbox",
+        (Page(_("待我审批"), "web:approval-inbox"), Page(_("我提交的"), "web:approval-submitted")),
+    ),
+    Module(
+        "org",
+        _("组织架构"),
+        "sitemap",
+        (
+            Page(_("部门"), "web:department-list", "org.view_department"),
+            Page(_("员工"), "web:employee-list", "org.view_employee"),
+            Page(_("角色与权限"), "web:role-list", "org.view_role"),
+        ),
+    ),
+    Module(
+        "settings",
+        _("系统设置"),
+        "settings",
+        (
+            Page(_("单据编号"), "web:numbering-list", "core.view_numberingrule"),
+            Page(_("审批规则"), "web:rule-list", "approvals.view_approvalrule"),
+            Page(_("操作日志"), "web:audit-log", "audit.view_auditentry"),
+            Page(_("接口文档"), "swagger-ui", "audit.view_auditentry"),
+        ),
+    ),
+)
+
+
+def sidebar(user: Any, current_path: str) -> list[dict[str, Any]]:
+    """The modules this user may use, each with the pages they may open."""
+    result = []
+    for module in MODULES:
+        pages = []
+        for page in module.pages:
+            if page.permission is None or user.has_perm(page.permission):
+                url = reverse(page.url_name)
+                active = current_path == url or (url != "/" and current_path.startswith(url))
+                pages.append({"label": page.label, "url": url, "active": active, "icon": page.icon})
+        if pages:
+            result.append(
+                {
+                    "key": module.key,
+                    "label": module.label,
+                    "icon": module.icon,
+                    "pages": pages,
+                    "active": any(p["active"] for p in pages),
+                }
+            )
+    return result
+
+
+def allowed_url_names(user: Any) -> set[str]:
+    return {
+        page.url_name
+        for module in MODULES
+        for page in module.pages
+        if page.permission is None or user.has_perm(page.permission)
+    }

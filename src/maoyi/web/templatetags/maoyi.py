@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from maoyi.core.documents import ACTION_LABELS
+
+register = template.Library()
+
+EXTRA_LABELS: dict[str, Any] = {
+    "leave": _("离职"),
+    "attach": _("上传附件"),
+    "detach": _("删除附件"),
+    "set_password": _("重置密码"),
+    "change_password": _("修改密码"),
+}
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action) or EXTRA_LABELS.get(action) or action)
+
+
+@register.filter
+def money(value: Any, currency: str = "CNY") -> str:
+    """¥1,234.50 — two decimals, grouped, in the language's number format."""
+    if value in (None, ""):
+        return "—"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
+    return f"{symbol}{number_format(amount, 2, force_grouping=True)}"
+
+
+@register.simple_tag
+def sort_link(listing: Any, field: str) -> str:
+    """The query string that sorts a list by `field`, toggling the direction."""
+    current = listing.ordering
+    target = f"-{field}" if current == field else field
+    return listing.querystring(o=target, page="")
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def verbose_name(obj: Any) -> str:
+    return str(obj._meta.verbose_name) if obj is not None and hasattr(obj, "_meta") else ""

@@ -1,0 +1,28 @@
+from django.urls import include, path
+
+from maoyi.web.accounts import views as accounts
+from maoyi.web.approvals import views as approvals
+from maoyi.web.attachments import views as attachments
+from maoyi.web.home import views as home
+
+app_name = "web"
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", accounts.login_view, name="login"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("password/", accounts.password_change_view, name="password-change"),
+    path("approvals/", approvals.inbox, name="approval-inbox"),
+    path("approvals/submitted/", approvals.inbox, {"tab": "submitted"}, name="approval-submitted"),
+    path("approvals/tab/<slug:tab>/", approvals.inbox, name="approval-tab"),
+    path("approvals/<int:pk>/", approvals.detail, name="approval-detail"),
+    path("approvals/<int:pk>/<str:decision>/", approvals.decide, name="approval-decide"),
+    path(
+        "attachments/upload/<int:content_type_id>/<str:object_id>/",
+        attachments.upload,
+        name="attachment-upload",
+    ),
+    path("attachments/<int:pk>/", attachments.download, name="attachment-download"),
+    path("attachments/<int:pk>/delete/", attachments.delete, name="attachment-delete"),
+    path("org/", include("maoyi.web.org.urls")),
+    path("settings/", include("maoyi.web.settings.urls")),
+]

@@ -11,6 +11,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/maoyi
 env = environ.Env()
 
 DATA_DIR = Path(env.str("MAOYI_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("MAOYI_DEBUG", default=False)
 _INSECURE_KEY = "maoyi-insecure-development-key-change-me-in-production-0123456789"
 SECRET_KEY = env.str("MAOYI_SECRET_KEY", default=_INSECURE_KEY)
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "maoyi.attachments",
     "maoyi.api",
     "maoyi.web",
+    "maoyi.demo",
 ]
 
 MIDDLEWARE = [

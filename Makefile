@@ -35,7 +35,7 @@ run: install messages
 	$(BIN)/maoyi collectstatic --noinput --verbosity 0
 	@$(BIN)/maoyi demo --accounts
 	@echo "Maoyi is serving on http://127.0.0.1:$(PORT)/  (data in $(MAOYI_DATA_DIR); stop with Ctrl+C)"
-	$(BIN)/gunicorn maoyi.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+	MAOYI_SECURE_COOKIES=$${MAOYI_SECURE_COOKIES:-0} $(BIN)/gunicorn maoyi.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --graceful-timeout 10
 
 lint: install-dev

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/maoyi
 env = environ.Env()
@@ -13,7 +12,7 @@ env = environ.Env()
 DATA_DIR = Path(env.str("MAOYI_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("MAOYI_DEBUG", default=False)
-_INSECURE_KEY = "maoyi-insecure-development-key-change-me-in-production-0123456789"
+_INSECURE_KEY = "django-insecure-maoyi-development-key-set-MAOYI_SECRET_KEY-in-production"
 SECRET_KEY = env.str("MAOYI_SECRET_KEY", default=_INSECURE_KEY)
 ALLOWED_HOSTS = env.list("MAOYI_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("MAOYI_CSRF_TRUSTED_ORIGINS", default=[])

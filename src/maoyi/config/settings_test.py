@@ -11,8 +11,8 @@ os.environ.setdefault("MAOYI_DATA_DIR", tempfile.mkdtemp(prefix="maoyi-test-"))
 os.environ.setdefault("MAOYI_DEBUG", "0")
 os.environ.setdefault("MAOYI_SECURE_COOKIES", "0")
 
-from maoyi.config.settings import *  # noqa: E402, F403
-from maoyi.config.settings import DATA_DIR, env, tune_database  # noqa: E402
+from maoyi.config.settings import *  # noqa: F403
+from maoyi.config.settings import DATA_DIR, env, tune_database
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _url = os.environ.get("MAOYI_TEST_DATABASE_URL")

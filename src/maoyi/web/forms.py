@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import TemplatesSetting
 
 
-class BootstrapFormRenderer(DjangoTemplates):
+class BootstrapFormRenderer(TemplatesSetting):
     form_template_name = "web/forms/form.html"
     field_template_name = "web/forms/field.html"
 

@@ -5,7 +5,9 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
+from django.utils import translation
 
 # The API answers 401 itself; health, static files and the language switch need no session.
 OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/", "/favicon.ico")
@@ -28,3 +30,19 @@ class LoginRequiredMiddleware:
             response["HX-Redirect"] = target
             return response
         return HttpResponseRedirect(target)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Pages are Chinese unless the user picked English with the switch (the language cookie); the
+    browser's Accept-Language is not consulted, so an English browser in a Chinese office still gets
+    Chinese. The API follows Accept-Language (API.md), as Django's LocaleMiddleware does."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db.models import Count, Q, QuerySet
 
 from maoyi.org import scope
@@ -69,11 +70,56 @@ def managers_of(department: Department) -> list[Employee]:
     node: Department | None = department
     while node is not None:
         found = list(
-            Employee.objects.filter(department=node, is_manager=True, status=EmployeeStatus.ACTIVE).select_related(
-                "user"
-            )
+            Employee.objects.filter(
+                department=node, is_manager=True, status=EmployeeStatus.ACTIVE
+            ).select_related("user")
         )
         if found:
             return found
         node = node.parent
     return []
+
+
+# The administration pages ---------------------------------------------------------------------------
+
+# Apps whose permissions a role may grant on the pages built so far, in the order a role form lists them.
+ROLE_PERMISSION_APPS = ("org", "core", "approvals", "attachments", "audit")
+# Bookkeeping no one is granted: login and number counters, and writes to append-only records.
+_APPEND_ONLY = ("auditentry", "approvalstep")
+HIDDEN_PERMISSIONS = Q(content_type__model__in=("loginthrottle", "documentsequence")) | Q(
+    codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY]
+)
+
+
+def visible_department(user: Any, pk: int) -> Department:
+    """One department in the user's scope, with its active employee count; DoesNotExist for
+    "missing" and "not yours" alike."""
+    return departments(user).get(pk=pk)
+
+
+def visible_employee(user: Any, pk: int) -> Employee:
+    """One employee in the user's scope; DoesNotExist for "missing" and "not yours" alike."""
+    return employees(user).get(pk=pk)
+
+
+def department_choices(
+    user: Any, *, active_only: bool = False, keep: Department | None = None
+) -> QuerySet[Department]:
+    """Departments the user may pick (a parent, an employee's department), in tree order; `keep`
+    (the current choice) stays pickable even when switched off or outside the user's scope."""
+    qs = scope.visible(user, Department.objects.all())
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if keep is not None:
+        qs = Department.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=keep.pk))
+    return qs.order_by("path")
+
+
+def assignable_permissions() -> QuerySet[Permission]:
+    """The permissions a role may grant, by app and model."""
+    return (
+        Permission.objects.filter(content_type__app_label__in=ROLE_PERMISSION_APPS)
+        .exclude(HIDDEN_PERMISSIONS)
+        .select_related("content_type")
+        .order_by("content_type__app_label", "content_type__model", "codename")
+    )

@@ -40,5 +40,5 @@ def paginate(request: HttpRequest, queryset: QuerySet[Any], *, ordering: str = "
     per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))
-    query = {k: v for k, v in request.GET.items() if k != "page"}
+    query = {k: str(v) for k, v in request.GET.items() if k != "page"}
     return ListPage(page=page, paginator=paginator, ordering=ordering, query=query, per_page=per_page)

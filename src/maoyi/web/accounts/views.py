@@ -20,7 +20,9 @@ from maoyi.web.forms import StyledForm, apply_domain_error
 
 
 class LoginForm(StyledForm):
-    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    username = forms.CharField(
+        label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
 
@@ -87,4 +89,6 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, employee.user)
             messages.success(request, _("密码已修改。"))
             return redirect("web:home")
-    return render(request, "web/accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "web/accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from maoyi.approvals import registry, selectors
-from maoyi.audit.selectors import history_of as audit_history
 from maoyi.approvals.models import ApprovalRequest, RequestStatus
+from maoyi.audit.selectors import history_of as audit_history
 from maoyi.core.errors import DomainError
 from maoyi.org.scope import employee_of
 from maoyi.web.forms import StyledForm, apply_domain_error
@@ -24,7 +24,9 @@ TABS = {
 
 
 class ApproveForm(StyledForm):
-    comment = forms.CharField(label=_("审批意见"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("审批意见"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RejectForm(StyledForm):
@@ -64,7 +66,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, approval: ApprovalRequest, approve_form: forms.Form, reject_form: forms.Form, status: int = 200
+    request: HttpRequest,
+    approval: ApprovalRequest,
+    approve_form: forms.Form,
+    reject_form: forms.Form,
+    status: int = 200,
 ) -> HttpResponse:
     employee = employee_of(request.user)
     can_decide = (

@@ -38,7 +38,9 @@ def upload(request: HttpRequest, content_type_id: int, object_id: str) -> HttpRe
         messages.error(request, _("请选择要上传的文件。"))
         return _back(request)
     try:
-        services.upload_attachment(actor=actor, record=record, upload=upload_file, name=upload_file.name or "")
+        services.upload_attachment(
+            actor=actor, record=record, upload=upload_file, name=upload_file.name or ""
+        )
     except NotFoundInScope:
         raise Http404 from None
     except DomainError as exc:
@@ -55,7 +57,10 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     except Attachment.DoesNotExist:
         raise Http404 from None
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.mime_type
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.documents import ACTION_LABELS
@@ -27,7 +26,7 @@ def action_label(action: str) -> str:
 
 @register.filter
 def money(value: Any, currency: str = "CNY") -> str:
-    """¥1,234.50 — two decimals, grouped, in the language's number format."""
+    """¥1,234.50: two decimals, thousands grouped with commas (the Chinese finance convention)."""
     if value in (None, ""):
         return "—"
     try:
@@ -35,7 +34,8 @@ def money(value: Any, currency: str = "CNY") -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
-    return f"{symbol}{number_format(amount, 2, force_grouping=True)}"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
 @register.simple_tag

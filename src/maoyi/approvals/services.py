@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from maoyi.approvals.models import ApprovalRequest, ApprovalRule, ApproverKind, ApprovalStep, RequestStatus
+from maoyi.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep, ApproverKind, RequestStatus
 from maoyi.audit import services as audit
 from maoyi.core import numbering
 from maoyi.core.documents import Document, Status, document_types, transition
@@ -26,6 +26,7 @@ from maoyi.core.errors import (
     ReasonRequired,
 )
 from maoyi.core.models import NumberingRule
+from maoyi.core.money import quantize_money
 from maoyi.org import scope
 from maoyi.org.models import Department, Employee, EmployeeStatus
 
@@ -35,7 +36,11 @@ MAX_REASON = 500
 def _status_change(actor: Employee, action: str, doc: Document, old: str, reason: str = "") -> None:
     labels = dict(Status.choices)
     audit.record(
-        actor, action, doc, {"status": [str(labels.get(old, old)), str(labels.get(doc.status, doc.status))]}, note=reason
+        actor,
+        action,
+        doc,
+        {"status": [str(labels.get(old, old)), str(labels.get(doc.status, doc.status))]},
+        note=reason,
     )
 
 
@@ -51,14 +56,14 @@ def _in_scope(actor: Employee, doc: Document) -> None:
         raise NotFoundInScope()
 
 
-def _managers_above(department: Department | None, exclude: Employee) -> list[Employee]:
-    """The nearest managers of `department` or its ancestors, other than `exclude` (no one approves
-    their own document)."""
+def _managers_above(department: Department | None, exclude: set[int]) -> list[Employee]:
+    """The nearest managers of `department` or its ancestors, other than the employees in `exclude`
+    (no one approves their own document)."""
     node = department
     while node is not None:
         found = list(
             Employee.objects.filter(department=node, is_manager=True, status=EmployeeStatus.ACTIVE).exclude(
-                pk=exclude.pk
+                pk__in=exclude
             )
         )
         if found:
@@ -82,16 +87,18 @@ def matching_rule(document_type: str, amount: Decimal | None) -> ApprovalRule | 
 def resolve_approvers(doc: Document, *, requested_by: Employee) -> tuple[ApprovalRule | None, list[Employee]]:
     rule = matching_rule(doc.DOCUMENT_TYPE, doc.approval_amount())
     kind = rule.approver_kind if rule else ApproverKind.MANAGER
+    # Neither the requester nor the document's owner approves it (a colleague may submit for the owner).
+    exclude = {requested_by.pk, doc.owner.pk}
     if kind == ApproverKind.ROLE and rule is not None:
         people = list(
-            Employee.objects.filter(roles=rule.role, status=EmployeeStatus.ACTIVE).exclude(pk=requested_by.pk)
+            Employee.objects.filter(roles=rule.role, status=EmployeeStatus.ACTIVE).exclude(pk__in=exclude)
         )
     elif kind == ApproverKind.PERSON and rule is not None:
         person = rule.person
-        ok = person is not None and person.status == EmployeeStatus.ACTIVE and person.pk != requested_by.pk
+        ok = person is not None and person.status == EmployeeStatus.ACTIVE and person.pk not in exclude
         people = [person] if ok and person is not None else []
     else:
-        people = _managers_above(doc.department, requested_by)
+        people = _managers_above(doc.department, exclude)
     return rule, people
 
 
@@ -155,15 +162,17 @@ def submit(doc: Document, *, actor: Employee) -> ApprovalRequest:
 def _decide(doc: Document, *, actor: Employee, approve: bool, reason: str) -> ApprovalRequest:
     request = _open_request(doc)
     if request is None:
-        raise InvalidState(
-            _("单据 %(number)s 不在待审核状态。"), number=doc.number
-        )
+        raise InvalidState(_("单据 %(number)s 不在待审核状态。"), number=doc.number)
     if not request.approvers.filter(pk=actor.pk).exists():
         raise NotApprover()
     action = "approve" if approve else "reject"
     old = transition(doc, action)
-    _close(request, to=RequestStatus.APPROVED if approve else RequestStatus.REJECTED, actor=actor, reason=reason)
-    ApprovalStep.objects.create(request=request, actor=actor, decision=action, reason=reason, at=request.decided_at)
+    _close(
+        request, to=RequestStatus.APPROVED if approve else RequestStatus.REJECTED, actor=actor, reason=reason
+    )
+    ApprovalStep.objects.create(
+        request=request, actor=actor, decision=action, reason=reason, at=timezone.now()
+    )
     _status_change(actor, action, doc, old, reason)
     return request
 
@@ -191,7 +200,7 @@ def withdraw(doc: Document, *, actor: Employee) -> ApprovalRequest:
         raise InvalidState(_("单据 %(number)s 不在待审核状态。"), number=doc.number)
     old = transition(doc, "withdraw")
     _close(request, to=RequestStatus.WITHDRAWN, actor=actor)
-    ApprovalStep.objects.create(request=request, actor=actor, decision="withdraw", at=request.decided_at)
+    ApprovalStep.objects.create(request=request, actor=actor, decision="withdraw", at=timezone.now())
     _status_change(actor, "withdraw", doc, old)
     return request
 
@@ -214,7 +223,9 @@ def unapprove(doc: Document, *, actor: Employee, reason: str) -> ApprovalRequest
     )
     if not updated:
         raise InvalidState(_("这张单据已经有人处理过了，请刷新页面。"))
-    ApprovalStep.objects.create(request=request, actor=actor, decision="unapprove", reason=reason, at=timezone.now())
+    ApprovalStep.objects.create(
+        request=request, actor=actor, decision="unapprove", reason=reason, at=timezone.now()
+    )
     _status_change(actor, "unapprove", doc, old, reason)
     return request
 
@@ -250,7 +261,9 @@ def set_number_prefix(*, actor: Employee | None, document_type: str, prefix: str
     value = numbering.validate_prefix(prefix)
     clash = NumberingRule.objects.filter(prefix=value).exclude(document_type=document_type).first()
     if clash is not None:
-        raise DomainError(_("前缀 %(prefix)s 已被其他单据类型使用。"), code="duplicate", field="prefix", prefix=value)
+        raise DomainError(
+            _("前缀 %(prefix)s 已被其他单据类型使用。"), code="duplicate", field="prefix", prefix=value
+        )
     rule = NumberingRule.objects.filter(document_type=document_type).first()
     old = rule.prefix if rule else numbering.prefix_for(document_type)
     if rule is None:
@@ -287,8 +300,12 @@ def save_rule(
         raise DomainError(_("请选择审批角色。"), code="invalid", field="role")
     if approver_kind == ApproverKind.PERSON and not person_id:
         raise DomainError(_("请选择审批人。"), code="invalid", field="person")
+    if approver_kind not in ApproverKind.values:
+        raise DomainError(_("审批人类型无效。"), code="invalid", field="approver_kind")
     if min_amount is not None and min_amount < 0:
         raise DomainError(_("金额不能为负数。"), code="invalid", field="min_amount")
+    if min_amount is not None:
+        min_amount = quantize_money(min_amount)
     target = rule or ApprovalRule()
     before = audit.snapshot(target, RULE_FIELDS) if rule else {}
     target.document_type, target.name, target.approver_kind = document_type, name.strip(), approver_kind
@@ -310,4 +327,3 @@ def delete_rule(rule: ApprovalRule, *, actor: Employee | None) -> None:
     _require(actor, "approvals.delete_approvalrule")
     audit.record(actor, "delete", rule, audit.diff(audit.snapshot(rule, RULE_FIELDS), {}))
     rule.delete()
-

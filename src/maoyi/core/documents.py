@@ -123,7 +123,7 @@ def document_types() -> dict[str, DocumentType]:
         if issubclass(model, Document) and model.DOCUMENT_TYPE:
             found[model.DOCUMENT_TYPE] = DocumentType(
                 code=model.DOCUMENT_TYPE,
-                label=model._meta.verbose_name,
+                label=model._meta.verbose_name or model.__name__,
                 default_prefix=model.DEFAULT_PREFIX,
                 model=model,
             )

@@ -18,7 +18,9 @@ PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 
 
 def prefix_for(document_type: str) -> str:
-    stored = NumberingRule.objects.filter(document_type=document_type).values_list("prefix", flat=True).first()
+    stored = (
+        NumberingRule.objects.filter(document_type=document_type).values_list("prefix", flat=True).first()
+    )
     if stored:
         return stored
     kind = document_types().get(document_type)
@@ -41,6 +43,6 @@ def validate_prefix(prefix: str) -> str:
     value = (prefix or "").strip().upper()
     if not PREFIX_RE.match(value):
         raise DomainError(
-            _("编号前缀须以字母开头，只含大写字母和数字，最多 12 位。"), code="invalid_prefix"
+            _("编号前缀须以字母开头，只含大写字母和数字，最多 12 位。"), code="invalid_prefix", field="prefix"
         )
     return value

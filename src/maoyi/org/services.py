@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +26,7 @@ from maoyi.org.roles import BUILT_IN_ROLES
 DEPARTMENT_FIELDS = ("name", "name_en", "parent", "sort_order", "is_active")
 EMPLOYEE_FIELDS = ("name", "department", "title", "mobile", "email", "is_manager", "status", "roles")
 ROLE_FIELDS = ("code", "name", "name_en", "data_scope", "description")
+ROLE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def _require(actor: Employee | None, perm: str) -> None:
@@ -48,8 +50,12 @@ def create_department(
     name = name.strip()
     if not name:
         raise DomainError(_("请填写部门名称。"), code="invalid", field="name")
+    if parent is not None and not parent.is_active:
+        raise DomainError(_("上级部门“%(name)s”已停用。"), code="invalid", field="parent", name=parent.name)
     if Department.objects.filter(parent=parent, name=name).exists():
-        raise DomainError(_("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name)
+        raise DomainError(
+            _("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name
+        )
     dept = Department.objects.create(name=name, name_en=name_en.strip(), parent=parent, sort_order=sort_order)
     dept.path = _path(parent, dept.pk)
     dept.save(update_fields=["path"])
@@ -79,7 +85,9 @@ def update_department(
     if parent is not None and parent.path.startswith(dept.path):
         raise DomainError(_("不能把部门移到它自己或它的下级部门之下。"), code="invalid", field="parent")
     if Department.objects.filter(parent=parent, name=name).exclude(pk=dept.pk).exists():
-        raise DomainError(_("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name)
+        raise DomainError(
+            _("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name
+        )
     if not is_active and dept.is_active:
         busy = Employee.objects.filter(
             department__path__startswith=dept.path, status=EmployeeStatus.ACTIVE
@@ -158,9 +166,18 @@ def save_role(
     if data_scope not in DataScope.values:
         raise DomainError(_("数据范围无效。"), code="invalid", field="data_scope")
     perms = list(permissions)
+    code = (code or "").strip()
+    if not ROLE_CODE_RE.match(code):
+        raise DomainError(
+            _("角色代码须以小写字母开头，只含小写字母、数字和下划线，最多 40 位。"),
+            code="invalid",
+            field="code",
+        )
+    if not (name or "").strip():
+        raise DomainError(_("请填写角色名称。"), code="invalid", field="name")
+    if Role.objects.filter(code=code).exclude(pk=role.pk if role else 0).exists():
+        raise DomainError(_("角色代码“%(value)s”已存在。"), code="duplicate", field="code", value=code)
     if role is None:
-        if Role.objects.filter(code=code).exists():
-            raise DomainError(_("角色代码“%(value)s”已存在。"), code="duplicate", field="code", value=code)
         group = Group.objects.create(name=f"role:{code}")
         role = Role.objects.create(
             code=code, name=name, name_en=name_en, data_scope=data_scope, description=description, group=group
@@ -176,6 +193,9 @@ def save_role(
     role.code, role.name, role.name_en = code, name, name_en
     role.data_scope, role.description = data_scope, description
     role.save()
+    if role.group.name != f"role:{code}":
+        role.group.name = f"role:{code}"
+        role.group.save(update_fields=["name"])
     role.group.permissions.set(perms)
     changes = audit.diff(before, audit.snapshot(role, ROLE_FIELDS))
     new_perms = sorted(p.codename for p in perms)
@@ -189,7 +209,7 @@ def save_role(
 # Employees ------------------------------------------------------------------------------------------
 
 
-def _check_password(password: str, user: AbstractBaseUser | None = None) -> None:
+def _check_password(password: str, user: Any = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -225,7 +245,9 @@ def create_employee(
     if user_model.objects.filter(username__iexact=username).exists():
         raise DomainError(_("登录名“%(name)s”已被使用。"), code="duplicate", field="username", name=username)
     if not department.is_active:
-        raise DomainError(_("部门“%(name)s”已停用。"), code="invalid", field="department", name=department.name)
+        raise DomainError(
+            _("部门“%(name)s”已停用。"), code="invalid", field="department", name=department.name
+        )
     if validate:
         _check_password(password)
     user = user_model.objects.create_user(username=username, password=password, email=email)
@@ -264,11 +286,18 @@ def update_employee(
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     before = audit.snapshot(employee, EMPLOYEE_FIELDS)
     if department.pk != employee.department_id and not department.is_active:
-        raise DomainError(_("部门“%(name)s”已停用。"), code="invalid", field="department", name=department.name)
+        raise DomainError(
+            _("部门“%(name)s”已停用。"), code="invalid", field="department", name=department.name
+        )
     roles = list(roles)
-    if actor is not None and employee.pk == actor.pk and not any(r.code == "admin" for r in roles):
-        if employee.roles.filter(code="admin").exists():
-            raise DomainError(_("不能取消自己的管理员角色。"), code="invalid", field="roles")
+    dropping_own_admin = (
+        actor is not None
+        and employee.pk == actor.pk
+        and not any(r.code == "admin" for r in roles)
+        and employee.roles.filter(code="admin").exists()
+    )
+    if dropping_own_admin:
+        raise DomainError(_("不能取消自己的管理员角色。"), code="invalid", field="roles")
     employee.name, employee.pinyin = name.strip(), initials(name)
     employee.department, employee.title, employee.mobile = department, title, mobile
     employee.email, employee.is_manager = email, is_manager
@@ -311,7 +340,12 @@ def leave_employee(
     # Sessions die with is_active (the auth backend refuses inactive users on every request);
     # API tokens are deleted as well, so nothing of theirs can be replayed.
     apps.get_model("authtoken", "Token").objects.filter(user=user).delete()
-    audit.record(actor, "leave", employee, audit.diff(before, audit.snapshot(employee, ("status", "left_on", "handed_over_to"))))
+    audit.record(
+        actor,
+        "leave",
+        employee,
+        audit.diff(before, audit.snapshot(employee, ("status", "left_on", "handed_over_to"))),
+    )
     return employee
 
 
@@ -350,9 +384,9 @@ def _slot(kind: str, key: str, limit: int, window: dt.timedelta) -> bool:
     row, _created = LoginThrottle.objects.get_or_create(kind=kind, key=key)
     # A lock that has run out, or failures older than the window, start again from zero.
     LoginThrottle.objects.filter(pk=row.pk, locked_until__lte=now).update(failures=0, locked_until=None)
-    LoginThrottle.objects.filter(pk=row.pk, locked_until__isnull=True, last_failure_at__lt=now - window).update(
-        failures=0
-    )
+    LoginThrottle.objects.filter(
+        pk=row.pk, locked_until__isnull=True, last_failure_at__lt=now - window
+    ).update(failures=0)
     taken = LoginThrottle.objects.filter(pk=row.pk, failures__lt=limit).update(
         failures=F("failures") + 1, last_failure_at=now
     )
@@ -380,7 +414,9 @@ def authenticate_login(*, username: str, password: str, address: str, request: A
     window = dt.timedelta(minutes=settings.MAOYI_LOCKOUT_MINUTES)
     key = username.strip().lower()
     minutes = settings.MAOYI_LOCKOUT_MINUTES
-    if not _slot(LoginThrottle.Kind.ADDRESS, address or "unknown", settings.MAOYI_LOCKOUT_ADDRESS_FAILURES, window):
+    if not _slot(
+        LoginThrottle.Kind.ADDRESS, address or "unknown", settings.MAOYI_LOCKOUT_ADDRESS_FAILURES, window
+    ):
         raise LoginRefused(
             _("此地址登录失败次数过多，已被锁定，请 %(minutes)s 分钟后再试。"), code="locked", minutes=minutes
         )

@@ -4,39 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='NumberingRule',
+            name="NumberingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(max_length=40, unique=True, verbose_name='单据类型')),
-                ('prefix', models.CharField(help_text='大写字母或数字，例如 CGDD。', max_length=12, verbose_name='编号前缀')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("document_type", models.CharField(max_length=40, unique=True, verbose_name="单据类型")),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="大写字母或数字，例如 CGDD。", max_length=12, verbose_name="编号前缀"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
             ],
             options={
-                'verbose_name': '编号规则',
-                'verbose_name_plural': '编号规则',
-                'ordering': ['document_type'],
+                "verbose_name": "编号规则",
+                "verbose_name_plural": "编号规则",
+                "ordering": ["document_type"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentSequence',
+            name="DocumentSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(max_length=40)),
-                ('day', models.DateField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("document_type", models.CharField(max_length=40)),
+                ("day", models.DateField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '编号计数器',
-                'verbose_name_plural': '编号计数器',
-                'constraints': [models.UniqueConstraint(fields=('document_type', 'day'), name='core_sequence_type_day_unique')],
+                "verbose_name": "编号计数器",
+                "verbose_name_plural": "编号计数器",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("document_type", "day"), name="core_sequence_type_day_unique"
+                    )
+                ],
             },
         ),
     ]

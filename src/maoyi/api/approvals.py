@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,14 +14,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from maoyi.api.errors import error_responses
+from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.approvals import registry, selectors
-from maoyi.approvals.models import ApprovalRequest, ApprovalStep
-from maoyi.core.errors import NotFoundInScope
+from maoyi.approvals.models import ApprovalRequest, ApprovalStep, RequestStatus
+from maoyi.core.errors import InvalidState, NotFoundInScope
 from maoyi.org import scope
 
 
 class StepSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
 
     class Meta:
         model = ApprovalStep
@@ -26,9 +31,9 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
-    requested_by = serializers.StringRelatedField()
-    decided_by = serializers.StringRelatedField()
-    department = serializers.StringRelatedField()
+    requested_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    decided_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    department: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     document_id = serializers.IntegerField(source="object_id", read_only=True)
     steps = StepSerializer(many=True, read_only=True)
 
@@ -70,9 +75,14 @@ class RejectInput(serializers.Serializer):
                 enum=["pending", "submitted", "decided"],
                 description="pending: waiting for me; submitted: by me; decided: by me",
             ),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=["pending", "approved", "rejected", "withdrawn", "revoked"]),
-        ]
-    )
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=["pending", "approved", "rejected", "withdrawn", "revoked"]
+            ),
+            OpenApiParameter("search", OpenApiTypes.STR, description="document number or title contains"),
+        ],
+        responses={200: ApprovalSerializer(many=True), **error_responses(401)},
+    ),
+    retrieve=extend_schema(responses={200: ApprovalSerializer, **error_responses(401, 404)}),
 )
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ApprovalSerializer
@@ -94,25 +104,40 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         actor = scope.employee_of(request.user)
         if document is None or actor is None:
             raise NotFoundInScope()
+        form: serializers.Serializer = (
+            ApproveInput(data=request.data) if approve else RejectInput(data=request.data)
+        )
+        form.is_valid(raise_exception=True)
+        # The services decide the document's *open* request while the URL names one request: when
+        # that one is closed (a later round may be open), the decision is refused, never moved.
+        not_pending = InvalidState(_("单据 %(number)s 不在待审核状态。"), number=approval.document_number)
+        if approval.status != RequestStatus.PENDING:
+            raise not_pending
         actions = registry.actions_for(approval.document_type)
-        if approve:
-            form = ApproveInput(data=request.data)
-            form.is_valid(raise_exception=True)
-            actions.approve(document, actor=actor, comment=form.validated_data.get("comment", ""))
-        else:
-            form = RejectInput(data=request.data)
-            form.is_valid(raise_exception=True)
-            actions.reject(document, actor=actor, reason=form.validated_data["reason"])
-        approval.refresh_from_db()
+        with transaction.atomic():
+            if approve:
+                actions.approve(document, actor=actor, comment=form.validated_data.get("comment", ""))
+            else:
+                actions.reject(document, actor=actor, reason=form.validated_data["reason"])
+            if ApprovalRequest.objects.filter(pk=approval.pk, status=RequestStatus.PENDING).exists():
+                raise not_pending  # another round was decided: undo it
         return Response(ApprovalSerializer(self.get_queryset().get(pk=approval.pk)).data)
 
-    @extend_schema(request=ApproveInput, responses=ApprovalSerializer)
+    @extend_schema(
+        request=ApproveInput,
+        responses={200: ApprovalSerializer, **error_responses(400, 401, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """审核通过: only a named approver of this request may approve."""
         return self._decide(request, approve=True)
 
-    @extend_schema(request=RejectInput, responses=ApprovalSerializer)
+    @extend_schema(
+        request=RejectInput,
+        responses={200: ApprovalSerializer, **error_responses(400, 401, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """驳回 with a required reason; the document goes back to its owner for editing."""

@@ -19,7 +19,9 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_user_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_user_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from maoyi.api.errors import error_responses
+from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
 from maoyi.org import scope, selectors, services
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
@@ -22,7 +24,9 @@ def _actor(request: Request) -> Employee | None:
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(
+    # A declared field named "parent" shadows Field.parent only in the stubs: the serializer
+    # metaclass moves declared fields off the class.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Department.objects.all(), allow_null=True, required=False, label=_("上级部门")
     )
 
@@ -30,8 +34,25 @@ class DepartmentSerializer(serializers.ModelSerializer):
         model = Department
         fields = ["id", "name", "name_en", "parent", "path", "sort_order", "is_active"]
         read_only_fields = ["id", "path"]
+        # The service checks sibling names (with its own message, on the `name` field); DRF's
+        # generated UniqueTogetherValidator would answer first with a generic non_field_errors.
+        validators: list[Any] = []
 
 
+def _crud_schema(serializer: type[serializers.Serializer]) -> Any:
+    """Refusals and the Idempotency-Key header for a list / retrieve / create / update viewset."""
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), **error_responses(401, 403)}),
+        retrieve=extend_schema(responses={200: serializer, **error_responses(401, 403, 404)}),
+        create=extend_schema(
+            responses={201: serializer, **error_responses(400, 401, 403, 422)}, parameters=[IDEMPOTENCY_KEY]
+        ),
+        update=extend_schema(responses={200: serializer, **error_responses(400, 401, 403, 404)}),
+        partial_update=extend_schema(responses={200: serializer, **error_responses(400, 401, 403, 404)}),
+    )
+
+
+@_crud_schema(DepartmentSerializer)
 class DepartmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -109,6 +130,7 @@ class LeaveSerializer(serializers.Serializer):
     )
 
 
+@_crud_schema(EmployeeSerializer)
 class EmployeeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -126,7 +148,7 @@ class EmployeeViewSet(
         search = self.request.query_params.get("search", "") if hasattr(self, "request") else ""
         return selectors.employees(self.request.user, search=search).order_by("id")
 
-    def filter_queryset(self, queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
         # `search` is handled by the selector (it knows pinyin); the other backends still apply.
         backends = [b for b in self.filter_backends if b.__name__ != "SearchFilter"]
         for backend in backends:
@@ -171,7 +193,11 @@ class EmployeeViewSet(
         if data.get("password"):
             services.set_password(serializer.instance, actor=actor, password=data["password"])
 
-    @extend_schema(request=LeaveSerializer, responses=EmployeeSerializer)
+    @extend_schema(
+        request=LeaveSerializer,
+        responses={200: EmployeeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """离职: the employee can no longer log in and their tokens stop working at once."""

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -9,8 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from maoyi.org.services import LoginRefused, authenticate_login
+from maoyi.api.errors import ErrorSerializer
 from maoyi.core.net import client_address
+from maoyi.org.services import LoginRefused, authenticate_login
 
 
 class TokenRequest(serializers.Serializer):
@@ -26,7 +27,15 @@ class ObtainToken(APIView):
 
     @extend_schema(
         request=TokenRequest,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="code login_failed (wrong user name or password) or account_disabled (left); "
+                "a missing field answers {field: [message]}",
+            ),
+            429: OpenApiResponse(ErrorSerializer, description="code locked: too many failed logins"),
+        },
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

@@ -2,8 +2,8 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from maoyi.api.approvals import ApprovalViewSet
-from maoyi.api.token import ObtainToken
 from maoyi.api.org import DepartmentViewSet, EmployeeViewSet
+from maoyi.api.token import ObtainToken
 
 router = DefaultRouter()
 router.register("departments", DepartmentViewSet, basename="department")

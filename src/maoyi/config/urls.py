@@ -1,6 +1,8 @@
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
@@ -23,3 +25,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("maoyi.web.urls")),
 ]
+
+
+def _not_found_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The API answers 404 in its own error shape; pages get the site's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("记录不存在。")), "code": "not_found"}, status=404)
+    return page_not_found(request, exception or Exception())
+
+
+handler404 = _not_found_json

@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +56,15 @@ def create_department(
         raise DomainError(
             _("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name
         )
-    dept = Department.objects.create(name=name, name_en=name_en.strip(), parent=parent, sort_order=sort_order)
+    try:
+        with transaction.atomic():  # a concurrent twin may pass the check above; the index decides
+            dept = Department.objects.create(
+                name=name, name_en=name_en.strip(), parent=parent, sort_order=sort_order
+            )
+    except IntegrityError:
+        raise DomainError(
+            _("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name
+        ) from None
     dept.path = _path(parent, dept.pk)
     dept.save(update_fields=["path"])
     audit.record_created(actor, dept, DEPARTMENT_FIELDS)
@@ -250,7 +258,13 @@ def create_employee(
         )
     if validate:
         _check_password(password)
-    user = user_model.objects.create_user(username=username, password=password, email=email)
+    try:
+        with transaction.atomic():  # a concurrent twin may pass the check above; the index decides
+            user = user_model.objects.create_user(username=username, password=password, email=email)
+    except IntegrityError:
+        raise DomainError(
+            _("登录名“%(name)s”已被使用。"), code="duplicate", field="username", name=username
+        ) from None
     employee = Employee.objects.create(
         user=user,
         name=name.strip(),

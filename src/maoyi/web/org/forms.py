@@ -47,7 +47,8 @@ def permission_label(perm: Permission) -> str:
     action, _sep, model_name = perm.codename.partition("_")
     model = perm.content_type.model_class()
     if action in ACTION_WORDS and model is not None and model_name == model._meta.model_name:
-        return f"{ACTION_WORDS[action]}{model._meta.verbose_name}"
+        # Chinese joins the two words; English needs a space (the catalogue has "%(action)s %(model)s").
+        return _("%(action)s%(model)s") % {"action": ACTION_WORDS[action], "model": model._meta.verbose_name}
     return perm.name
 
 

@@ -79,7 +79,9 @@ def build_company() -> Company:
         finance=finance,
         admin=make_employee(root, "admin", username="admin", name="管理员"),
         sales_head=make_employee(sales, "manager", username="head", name="王经理", is_manager=True),
-        manager_a=make_employee(team_a, "manager", "salesperson", username="mgr_a", name="李经理", is_manager=True),
+        manager_a=make_employee(
+            team_a, "manager", "salesperson", username="mgr_a", name="李经理", is_manager=True
+        ),
         rep_a1=make_employee(team_a, "salesperson", username="rep_a1", name="张伟"),
         rep_a2=make_employee(team_a, "salesperson", username="rep_a2", name="陈静"),
         rep_b1=make_employee(team_b, "salesperson", username="rep_b1", name="钱丽"),

@@ -17,7 +17,12 @@ def run_maoyi(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean.update(env)
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "maoyi.cli", *args], capture_output=True, text=True, env=clean, check=False, cwd=ROOT
+        [sys.executable, "-m", "maoyi.cli", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        check=False,
+        cwd=ROOT,
     )
 
 

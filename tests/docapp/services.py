@@ -11,8 +11,12 @@ from tests.docapp.models import SampleDocument
 
 
 @transaction.atomic
-def create_sample(*, actor: Employee, title: str, amount: Decimal = Decimal("0"), fail: bool = False) -> SampleDocument:
-    doc = SampleDocument(title=title, amount=amount, owner=actor, department=actor.department, created_by=actor.user)
+def create_sample(
+    *, actor: Employee, title: str, amount: Decimal = Decimal("0"), fail: bool = False
+) -> SampleDocument:
+    doc = SampleDocument(
+        title=title, amount=amount, owner=actor, department=actor.department, created_by=actor.user
+    )
     assign_number(doc)
     doc.save()
     audit.record_created(actor, doc, ("number", "title", "amount", "status"))

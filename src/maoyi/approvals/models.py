@@ -21,15 +21,18 @@ class ApprovalRule(models.Model):
 
     document_type = models.CharField(_("单据类型"), max_length=40, db_index=True)
     name = models.CharField(_("规则名称"), max_length=100)
-    min_amount = MoneyField(
-        _("金额不低于"), null=True, blank=True, help_text=_("留空表示不论金额。")
-    )
+    min_amount = MoneyField(_("金额不低于"), null=True, blank=True, help_text=_("留空表示不论金额。"))
     approver_kind = models.CharField(_("审批人"), max_length=10, choices=ApproverKind.choices)
     role = models.ForeignKey(
         "org.Role", verbose_name=_("角色"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     person = models.ForeignKey(
-        "org.Employee", verbose_name=_("人员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Employee",
+        verbose_name=_("人员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -67,9 +70,13 @@ class ApprovalRequest(models.Model):
         "org.Employee", verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(_("提交时间"))
-    status = models.CharField(_("状态"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
     rule = models.ForeignKey(ApprovalRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    approvers = models.ManyToManyField("org.Employee", verbose_name=_("审批人"), related_name="approval_requests")
+    approvers = models.ManyToManyField(
+        "org.Employee", verbose_name=_("审批人"), related_name="approval_requests"
+    )
     decided_by = models.ForeignKey(
         "org.Employee",
         verbose_name=_("审批人"),
@@ -105,7 +112,9 @@ class ApprovalStep(models.Model):
     """One recorded decision: who, when, what, why."""
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="steps")
-    actor = models.ForeignKey("org.Employee", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        "org.Employee", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
     decision = models.CharField(_("操作"), max_length=12, choices=StepDecision.choices)
     reason = models.CharField(_("意见/原因"), max_length=500, blank=True)
     at = models.DateTimeField(_("时间"))

@@ -19,6 +19,10 @@ def attachment_for(user: Any, pk: int) -> Attachment:
     """An attachment whose record the user may see; DoesNotExist for "missing" and "not yours" alike."""
     attachment = Attachment.objects.select_related("content_type").get(pk=pk)
     record = attachment.record
-    if record is None or not scope.can_view(user, record):
+    if (
+        record is None
+        or not getattr(record, "accepts_attachments", False)
+        or not scope.can_view(user, record)
+    ):
         raise Attachment.DoesNotExist
     return attachment

@@ -3,6 +3,7 @@ extension, the stored name is ours, and the size is capped."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import unicodedata
@@ -48,7 +49,7 @@ def safe_name(name: str) -> str:
     cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip().strip(".")
     if len(cleaned) > 200:
         stem, dot, ext = cleaned.rpartition(".")
-        cleaned = (stem[: 190] + dot + ext[:9]) if dot else cleaned[:200]
+        cleaned = (stem[:190] + dot + ext[:9]) if dot else cleaned[:200]
     return cleaned or "file"
 
 
@@ -57,7 +58,8 @@ def _looks_like_text(head: bytes) -> bool:
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            head.decode(encoding)
+            # Not final: the head is a cut of the file and may end in the middle of a character.
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
             continue
         return True
@@ -68,7 +70,9 @@ def _kind(name: str, head: bytes) -> str:
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     if ext not in ALLOWED:
         allowed = ", ".join(sorted(ALLOWED))
-        raise DomainError(_("不支持此文件类型。允许：%(allowed)s"), code="invalid_file", field="file", allowed=allowed)
+        raise DomainError(
+            _("不支持此文件类型。允许：%(allowed)s"), code="invalid_file", field="file", allowed=allowed
+        )
     mime, magic = ALLOWED[ext]
     ok = _looks_like_text(head[:4096]) if magic is None else any(head.startswith(m) for m in magic)
     if not ok:
@@ -79,7 +83,7 @@ def _kind(name: str, head: bytes) -> str:
 @transaction.atomic
 def upload_attachment(*, actor: Employee, record: models.Model, upload: File, name: str = "") -> Attachment:
     """Attach a file to a record the actor may see."""
-    if not scope.can_view(actor.user, record):
+    if not getattr(record, "accepts_attachments", False) or not scope.can_view(actor.user, record):
         raise NotFoundInScope()
     size = upload.size or 0
     limit = settings.MAOYI_UPLOAD_MAX_BYTES
@@ -87,7 +91,10 @@ def upload_attachment(*, actor: Employee, record: models.Model, upload: File, na
         raise DomainError(_("文件是空的。"), code="invalid_file", field="file")
     if size > limit:
         raise DomainError(
-            _("文件太大：最大 %(limit)s MB。"), code="invalid_file", field="file", limit=limit // (1024 * 1024)
+            _("文件太大：最大 %(limit)s MB。"),
+            code="invalid_file",
+            field="file",
+            limit=f"{limit / (1024 * 1024):g}",
         )
     display = safe_name(name or upload.name or "")
     upload.seek(0)

@@ -39,7 +39,7 @@ def _display(obj: models.Model, field: models.Field) -> Any:
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """Display values of `fields`, taken before a change, to compare with after it."""
     meta = obj._meta
-    return {name: _display(obj, meta.get_field(name)) for name in fields}
+    return {name: _display(obj, meta.get_field(name)) for name in fields}  # type: ignore[arg-type]
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:

@@ -71,6 +71,7 @@ class Document(models.Model):
     """Abstract base of every business document (purchase and sales orders, returns, contracts, …)."""
 
     DOCUMENT_TYPE: ClassVar[str] = ""
+    accepts_attachments: ClassVar[bool] = True
     DEFAULT_PREFIX: ClassVar[str] = ""
     TRANSITIONS: ClassVar[dict[str, tuple[frozenset[str], str]]] = TRANSITIONS
 

@@ -42,10 +42,14 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "系统管理员", "总经办", "系统管理员", ("admin",), mobile="13800000001"),
     DemoAccount("wangjun", "王军", "业务部", "业务部经理", ("manager",), True, "13800000002"),
     DemoAccount("linxue", "林雪", "业务部", "业务助理", ("sales_assistant",), mobile="13800000003"),
-    DemoAccount("liming", "李明", "终端客户部", "终端客户部经理", ("manager", "salesperson"), True, "13800000004"),
+    DemoAccount(
+        "liming", "李明", "终端客户部", "终端客户部经理", ("manager", "salesperson"), True, "13800000004"
+    ),
     DemoAccount("zhangwei", "张伟", "终端客户部", "业务员", ("salesperson",), mobile="13800000005"),
     DemoAccount("chenjing", "陈静", "终端客户部", "业务员", ("salesperson",), mobile="13800000006"),
-    DemoAccount("zhouqiang", "周强", "医疗系统发展部", "医疗系统发展部经理", ("manager", "salesperson"), True),
+    DemoAccount(
+        "zhouqiang", "周强", "医疗系统发展部", "医疗系统发展部经理", ("manager", "salesperson"), True
+    ),
     DemoAccount("wufang", "吴芳", "医疗系统发展部", "业务员", ("salesperson",)),
     DemoAccount("sunhao", "孙浩", "医疗系统发展部", "业务员", ("salesperson",)),
     DemoAccount("zhaolei", "赵磊", "渠道部", "渠道部经理", ("manager", "salesperson"), True),

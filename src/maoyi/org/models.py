@@ -34,6 +34,7 @@ class Department(models.Model):
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
 
     scope_policy = ScopePolicy(owner=None, department="")
+    accepts_attachments = True
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -59,7 +60,9 @@ class Role(models.Model):
     code = models.SlugField(_("角色代码"), max_length=40, unique=True)
     name = models.CharField(_("角色名称"), max_length=60)
     name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
-    data_scope = models.CharField(_("数据范围"), max_length=20, choices=DataScope.choices, default=DataScope.OWN)
+    data_scope = models.CharField(
+        _("数据范围"), max_length=20, choices=DataScope.choices, default=DataScope.OWN
+    )
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="role", editable=False)
     description = models.CharField(_("说明"), max_length=200, blank=True)
     is_system = models.BooleanField(_("内置角色"), default=False, editable=False)
@@ -98,6 +101,7 @@ class Employee(models.Model):
     joined_on = models.DateField(_("入职日期"), null=True, blank=True)
     left_on = models.DateField(_("离职日期"), null=True, blank=True)
     scope_policy = ScopePolicy(owner="pk", department="department")
+    accepts_attachments = True
 
     handed_over_to = models.ForeignKey(
         "self",

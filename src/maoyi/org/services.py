@@ -440,7 +440,7 @@ def authenticate_login(*, username: str, password: str, address: str, request: A
             code="locked",
             minutes=minutes,
         )
-    user = authenticate(request, username=username, password=password)
+    user = authenticate(request, username=username.strip(), password=password)
     if user is None:
         user_model = get_user_model()
         inactive = user_model.objects.filter(Q(username__iexact=key), is_active=False).first()

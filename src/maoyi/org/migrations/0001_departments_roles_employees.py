@@ -6,90 +6,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='部门名称')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='英文名称')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.department', verbose_name='上级部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="部门名称")),
+                ("name_en", models.CharField(blank=True, max_length=100, verbose_name="英文名称")),
+                ("path", models.CharField(db_index=True, default="", editable=False, max_length=255)),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.department",
+                        verbose_name="上级部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['path'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='LoginThrottle',
+            name="LoginThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('user', '用户名'), ('address', '地址')], max_length=10)),
-                ('key', models.CharField(max_length=150)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('last_failure_at', models.DateTimeField(blank=True, null=True)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(choices=[("user", "用户名"), ("address", "地址")], max_length=10)),
+                ("key", models.CharField(max_length=150)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("last_failure_at", models.DateTimeField(blank=True, null=True)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'key'), name='org_login_throttle_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "key"), name="org_login_throttle_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='角色代码')),
-                ('name', models.CharField(max_length=60, verbose_name='角色名称')),
-                ('name_en', models.CharField(blank=True, max_length=60, verbose_name='英文名称')),
-                ('data_scope', models.CharField(choices=[('own', '本人'), ('department', '本部门（含下级部门）'), ('all', '全公司')], default='own', max_length=20, verbose_name='数据范围')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('is_system', models.BooleanField(default=False, editable=False, verbose_name='内置角色')),
-                ('group', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='role', to='auth.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="角色代码")),
+                ("name", models.CharField(max_length=60, verbose_name="角色名称")),
+                ("name_en", models.CharField(blank=True, max_length=60, verbose_name="英文名称")),
+                (
+                    "data_scope",
+                    models.CharField(
+                        choices=[("own", "本人"), ("department", "本部门（含下级部门）"), ("all", "全公司")],
+                        default="own",
+                        max_length=20,
+                        verbose_name="数据范围",
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("is_system", models.BooleanField(default=False, editable=False, verbose_name="内置角色")),
+                (
+                    "group",
+                    models.OneToOneField(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role",
+                        to="auth.group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
-                'ordering': ['id'],
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Employee',
+            name="Employee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='姓名')),
-                ('pinyin', models.CharField(blank=True, db_index=True, editable=False, max_length=60, verbose_name='拼音码')),
-                ('title', models.CharField(blank=True, max_length=60, verbose_name='职务')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='邮箱')),
-                ('is_manager', models.BooleanField(default=False, verbose_name='部门经理')),
-                ('status', models.CharField(choices=[('active', '在职'), ('left', '离职')], default='active', max_length=10, verbose_name='状态')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='入职日期')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='离职日期')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='org.department', verbose_name='部门')),
-                ('handed_over_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.employee', verbose_name='交接给')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='employee', to=settings.AUTH_USER_MODEL)),
-                ('roles', models.ManyToManyField(blank=True, related_name='employees', to='org.role', verbose_name='角色')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="姓名")),
+                (
+                    "pinyin",
+                    models.CharField(
+                        blank=True, db_index=True, editable=False, max_length=60, verbose_name="拼音码"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=60, verbose_name="职务")),
+                ("mobile", models.CharField(blank=True, max_length=20, verbose_name="手机")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="邮箱")),
+                ("is_manager", models.BooleanField(default=False, verbose_name="部门经理")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在职"), ("left", "离职")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="入职日期")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="离职日期")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="org.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "handed_over_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.employee",
+                        verbose_name="交接给",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employee",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "roles",
+                    models.ManyToManyField(
+                        blank=True, related_name="employees", to="org.role", verbose_name="角色"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '员工',
-                'verbose_name_plural': '员工',
-                'ordering': ['department__path', 'name'],
+                "verbose_name": "员工",
+                "verbose_name_plural": "员工",
+                "ordering": ["department__path", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='org_department_unique_name_per_parent'),
+            model_name="department",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "name"), name="org_department_unique_name_per_parent"
+            ),
         ),
     ]

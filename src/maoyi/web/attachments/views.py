@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,9 +29,12 @@ def upload(request: HttpRequest, content_type_id: int, object_id: str) -> HttpRe
         model = ContentType.objects.get_for_id(content_type_id).model_class()
     except ContentType.DoesNotExist:
         raise Http404 from None
-    if model is None or actor is None:
+    if model is None or actor is None or not getattr(model, "accepts_attachments", False):
         raise Http404
-    record = scope.visible(request.user, model._default_manager.filter(pk=object_id)).first()
+    try:
+        record = scope.visible(request.user, model._default_manager.filter(pk=object_id)).first()
+    except (ValueError, ValidationError):
+        raise Http404 from None
     if record is None:
         raise Http404
     upload_file = request.FILES.get("file")

@@ -62,7 +62,7 @@ def _record_panels(record: models.Model) -> dict[str, Any]:
         "attachments": attachments_of(record),
         "history": history_of(record),
         "content_type_id": content_type.pk,
-        "upload_limit_mb": settings.MAOYI_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "upload_limit_mb": f"{settings.MAOYI_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
     }
 
 

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "Load the demo company (idempotent). --first-start: only into an empty database."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--first-start", action="store_true", help="load only when no employee exists yet")
+        parser.add_argument(
+            "--first-start", action="store_true", help="load only when no employee exists yet"
+        )
         parser.add_argument("--accounts", action="store_true", help="print the demo accounts and stop")
 
     def handle(self, *args: Any, first_start: bool = False, accounts: bool = False, **options: Any) -> None:

@@ -47,7 +47,7 @@ types: install-dev
 	$(BIN)/lint-imports
 
 check-migrations: install-dev
-	DJANGO_SETTINGS_MODULE=maoyi.config.settings_test $(BIN)/maoyi makemigrations --check --dry-run
+	env -u MAOYI_TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=maoyi.config.settings_test $(BIN)/maoyi makemigrations --check --dry-run
 
 # The suite runs on SQLite, then on PostgreSQL when MAOYI_TEST_DATABASE_URL is set.
 pytest: install-dev messages

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.org.policy import ScopePolicy
@@ -12,6 +13,11 @@ class DataScope(models.TextChoices):
     OWN = "own", _("本人")
     DEPARTMENT = "department", _("本部门（含下级部门）")
     ALL = "all", _("全公司")
+
+
+def localized(name: str, name_en: str) -> str:
+    """A record's name in the interface language: the English name when there is one."""
+    return name_en if name_en and get_language() == "en" else name
 
 
 SCOPE_WIDTH = {DataScope.OWN: 0, DataScope.DEPARTMENT: 1, DataScope.ALL: 2}
@@ -47,7 +53,7 @@ class Department(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self.name, self.name_en)
 
     @property
     def depth(self) -> int:
@@ -73,7 +79,7 @@ class Role(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self.name, self.name_en)
 
 
 class EmployeeStatus(models.TextChoices):

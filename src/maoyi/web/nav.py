@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ MODULES: tuple[Module, ...] = (
         _("组织架构"),
         "sitemap",
         (
-            Page(_("部门"), "web:department-list", "org.view_department"),
+            Page(pgettext_lazy("menu", "部门"), "web:department-list", "org.view_department"),
             Page(_("员工"), "web:employee-list", "org.view_employee"),
             Page(_("角色与权限"), "web:role-list", "org.view_role"),
         ),
@@ -49,7 +50,7 @@ MODULES: tuple[Module, ...] = (
         _("系统设置"),
         "settings",
         (
-            Page(_("单据编号"), "web:numbering-list", "core.view_numberingrule"),
+            Page(pgettext_lazy("menu", "单据编号"), "web:numbering-list", "core.view_numberingrule"),
             Page(_("审批规则"), "web:rule-list", "approvals.view_approvalrule"),
             Page(_("操作日志"), "web:audit-log", "audit.view_auditentry"),
             Page(_("接口文档"), "swagger-ui", "audit.view_auditentry"),

@@ -1,0 +1,80 @@
+"""The page frame: each demo role sees only its modules, every page but login needs a session, and
+the approval count is on every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from maoyi.demo.company import ACCOUNTS, load_company
+from maoyi.org.models import Employee
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_MODULES = ["工作台", "审批", "组织架构", "系统设置"]
+MANAGER_MODULES = ["工作台", "审批", "组织架构"]
+STAFF_MODULES = ["工作台", "审批"]
+
+
+def expected_modules(roles: tuple[str, ...]) -> list[str]:
+    if "admin" in roles:
+        return ADMIN_MODULES
+    if "manager" in roles:
+        return MANAGER_MODULES
+    return STAFF_MODULES
+
+
+def sidebar_modules(html: str) -> list[str]:
+    sidebar = html.split('data-testid="sidebar"', 1)[1].split("</ul>\n      </div>", 1)[0]
+    titles = re.findall(r'<span class="nav-link-title">([^<]+)</span>', sidebar)
+    return [t.strip() for t in titles]
+
+
+def test_every_demo_role_sees_exactly_its_modules_in_the_sidebar() -> None:
+    load_company()
+    seen = {}
+    for account in ACCOUNTS:
+        client = Client()
+        client.force_login(Employee.objects.get(user__username=account.username).user)
+        response = client.get(reverse("web:home"))
+        assert response.status_code == 200
+        seen[account.username] = sidebar_modules(response.content.decode())
+    assert seen == {a.username: expected_modules(a.roles) for a in ACCOUNTS}
+
+
+def test_the_organisation_module_shows_a_manager_departments_and_employees_but_not_roles() -> None:
+    load_company()
+    client = Client()
+    client.force_login(Employee.objects.get(user__username="liming").user)
+    html = client.get(reverse("web:home")).content.decode()
+    assert reverse("web:employee-list") in html
+    assert reverse("web:department-list") in html
+    assert reverse("web:role-list") not in html
+    assert client.get(reverse("web:role-list")).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", ["web:home", "web:approval-inbox", "web:employee-list", "web:audit-log"])
+def test_every_page_but_login_sends_an_anonymous_visitor_to_the_login_page(url_name: str) -> None:
+    url = reverse(url_name)
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('web:login')}?next={url}"
+
+
+def test_the_login_page_is_chinese_by_default_even_for_an_english_browser() -> None:
+    response = Client().get(reverse("web:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-CN">' in html
+    assert "登录账号" in html
+
+
+def test_the_language_switch_turns_the_pages_english(company, client_for) -> None:
+    client = client_for(company.rep_a1)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("web:home")).content.decode()
+    assert '<html lang="en">' in html
+    assert sidebar_modules(html) == ["Home", "Approvals"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from maoyi.org.models import Department, Employee
 from tests.factories import PASSWORD, make_department, make_employee
@@ -28,6 +29,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_pg)
         if "browser" in item.keywords and not chromium and not os.environ.get("CI"):
             item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Every test starts in the default language: a request made in English by an earlier test
+    leaves English active in the thread (the locale middleware activates and never resets it)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @dataclass

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "maoyi.org",
     "maoyi.approvals",
     "maoyi.attachments",
+    "maoyi.catalog",
+    "maoyi.inventory",
     "maoyi.api",
     "maoyi.web",
     "maoyi.demo",

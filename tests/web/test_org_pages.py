@@ -512,6 +512,7 @@ def test_saving_a_role_keeps_permissions_the_form_does_not_offer(company, client
     manager = role("manager")
     other = Permission.objects.get(content_type__app_label="auth", codename="view_user")
     manager.group.permissions.add(other)
+    had = sorted(manager.group.permissions.values_list("codename", flat=True))
     response = client_for(company.admin).post(
         reverse("web:role-edit", args=[manager.pk]),
         {"code": "manager", "name": "部门经理", "name_en": "Manager", "data_scope": "department"},
@@ -519,14 +520,14 @@ def test_saving_a_role_keeps_permissions_the_form_does_not_offer(company, client
     assert response.status_code == 302
     assert list(manager.group.permissions.all()) == [other]
     [entry] = audit_entries(manager, "update")
-    assert entry.changes == {
-        "permissions": [["view_department", "view_employee", "view_user"], ["view_user"]]
-    }
+    assert entry.changes == {"permissions": [had, ["view_user"]]}
+    assert {"view_department", "view_employee", "view_user"} <= set(had)
 
 
 def test_a_built_in_role_keeps_its_code(company, client_for):
     manager = role("manager")
     before = AuditEntry.objects.count()
+    permissions_before = manager.group.permissions.count()
     client = client_for(company.admin)
     assert "readonly" in text(client.get(reverse("web:role-edit", args=[manager.pk])))
     response = client.post(
@@ -537,7 +538,7 @@ def test_a_built_in_role_keeps_its_code(company, client_for):
     assert "内置角色的代码不能修改。" in text(response)
     manager.refresh_from_db()
     assert manager.code == "manager"
-    assert manager.group.permissions.count() == 2
+    assert manager.group.permissions.count() == permissions_before
     assert AuditEntry.objects.count() == before
 
 

@@ -36,14 +36,55 @@ ADMIN_PERMISSIONS = (
     "audit.view_auditentry",
 )
 
+# Everyone who sells or buys looks products and their availability up.
+LOOK_UP_GOODS = ("catalog.view_product", "inventory.view_stockbalance")
+SEE_STOCK = (
+    *LOOK_UP_GOODS,
+    "catalog.view_category",
+    "catalog.view_pricelevel",
+    "inventory.view_warehouse",
+    "inventory.view_stockmove",
+    "inventory.view_lot",
+)
+MAINTAIN_CATALOG = (
+    "catalog.add_product",
+    "catalog.change_product",
+    "catalog.add_category",
+    "catalog.change_category",
+    "catalog.add_pricelevel",
+    "catalog.change_pricelevel",
+)
+STOCK_DOCUMENTS = tuple(
+    f"inventory.{verb}_{model}"
+    for model in ("openingstock", "stocktake", "transfer", "stockreversal")
+    for verb in ("view", "add", "change")
+)
+MANAGE_WAREHOUSES = ("inventory.add_warehouse", "inventory.change_warehouse")
+
 BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
-    RoleDefault("salesperson", "业务员", "Salesperson", DataScope.OWN, ()),
-    RoleDefault("sales_assistant", "业务助理", "Sales assistant", DataScope.DEPARTMENT, ()),
+    RoleDefault("salesperson", "业务员", "Salesperson", DataScope.OWN, LOOK_UP_GOODS),
+    RoleDefault("sales_assistant", "业务助理", "Sales assistant", DataScope.DEPARTMENT, LOOK_UP_GOODS),
     RoleDefault(
-        "manager", "部门经理", "Manager", DataScope.DEPARTMENT, ("org.view_department", "org.view_employee")
+        "manager",
+        "部门经理",
+        "Manager",
+        DataScope.DEPARTMENT,
+        ("org.view_department", "org.view_employee", *SEE_STOCK),
     ),
-    RoleDefault("purchaser", "采购员", "Purchaser", DataScope.OWN, ()),
-    RoleDefault("logistics", "仓管/物流", "Logistics", DataScope.ALL, ()),
-    RoleDefault("finance", "财务", "Finance", DataScope.ALL, ()),
-    RoleDefault("admin", "管理员", "Administrator", DataScope.ALL, ADMIN_PERMISSIONS),
+    RoleDefault("purchaser", "采购员", "Purchaser", DataScope.OWN, (*SEE_STOCK, *MAINTAIN_CATALOG)),
+    RoleDefault(
+        "logistics",
+        "仓管/物流",
+        "Logistics",
+        DataScope.ALL,
+        (*SEE_STOCK, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES),
+    ),
+    RoleDefault("finance", "财务", "Finance", DataScope.ALL, SEE_STOCK),
+    RoleDefault(
+        "admin",
+        "管理员",
+        "Administrator",
+        DataScope.ALL,
+        (*ADMIN_PERMISSIONS, *SEE_STOCK, *MAINTAIN_CATALOG, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES),
+    ),
 )

@@ -83,7 +83,7 @@ def managers_of(department: Department) -> list[Employee]:
 # The administration pages ---------------------------------------------------------------------------
 
 # Apps whose permissions a role may grant on the pages built so far, in the order a role form lists them.
-ROLE_PERMISSION_APPS = ("org", "core", "approvals", "attachments", "audit")
+ROLE_PERMISSION_APPS = ("org", "core", "approvals", "attachments", "audit", "catalog", "inventory")
 # Bookkeeping no one is granted: login and number counters, and writes to append-only records.
 _APPEND_ONLY = ("auditentry", "approvalstep")
 HIDDEN_PERMISSIONS = Q(content_type__model__in=("loginthrottle", "documentsequence")) | Q(

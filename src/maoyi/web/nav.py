@@ -35,6 +35,9 @@ MODULES: tuple[Module, ...] = (
         "checkbox",
         (Page(_("待我审批"), "web:approval-inbox"), Page(_("我提交的"), "web:approval-submitted")),
     ),
+    # Pages of the goods and stock modules are added by web/catalog, web/inventory, web/stock_documents.
+    Module("catalog", _("商品"), "package", ()),
+    Module("inventory", _("库存"), "building-warehouse", ()),
     Module(
         "org",
         _("组织架构"),

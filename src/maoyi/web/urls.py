@@ -24,5 +24,8 @@ urlpatterns = [
     path("attachments/<int:pk>/", attachments.download, name="attachment-download"),
     path("attachments/<int:pk>/delete/", attachments.delete, name="attachment-delete"),
     path("org/", include("maoyi.web.org.urls")),
+    path("catalog/", include("maoyi.web.catalog.urls")),
+    path("inventory/", include("maoyi.web.inventory.urls")),
+    path("stock-documents/", include("maoyi.web.stock_documents.urls")),
     path("settings/", include("maoyi.web.settings.urls")),
 ]

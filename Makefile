@@ -73,3 +73,9 @@ makemessages: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
+
+# The stock ledger benchmark (bench/README.md): 10,000 and 1,000,000 moves; SQLite in a temp dir
+# unless BENCH_ARGS names a database, e.g. BENCH_ARGS="--database postgres://postgres@127.0.0.1:5432/maoyi_bench".
+.PHONY: bench-stock
+bench-stock: install
+	$(BIN)/python bench/stock_ledger.py $(BENCH_ARGS)

@@ -9,6 +9,7 @@ import pytest
 
 from maoyi.catalog.models import Product
 from maoyi.core.documents import DocRef
+from maoyi.core.errors import DomainError
 from maoyi.inventory.errors import InsufficientStock, LotExpired
 from maoyi.inventory.models import StockLevel, StockMove, Warehouse
 from maoyi.inventory.selectors import availability, ledger_mismatches
@@ -92,3 +93,12 @@ def test_an_expired_lot_is_not_available_and_cannot_be_issued_to_a_customer(setu
     with pytest.raises(InsufficientStock):
         ledger.issue([Outgoing(product.pk, wh.pk, D("1"))], source=ref(3), actor=actor, today=TODAY)
     assert StockMove.objects.count() == 1
+
+
+def test_goods_cannot_be_received_into_a_deactivated_warehouse(setup) -> None:
+    product, wh, actor = setup
+    Warehouse.objects.filter(pk=wh.pk).update(is_active=False)
+    with pytest.raises(DomainError) as refused:
+        ledger.receive([Incoming(product.pk, wh.pk, D("1"), D("1"), "L1")], source=ref(1), actor=actor)
+    assert (refused.value.code, refused.value.message) == ("invalid", "仓库 北京主仓 已停用，不能入库。")
+    assert StockMove.objects.count() == 0

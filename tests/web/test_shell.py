@@ -14,9 +14,9 @@ from maoyi.org.models import Employee
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_MODULES = ["工作台", "审批", "组织架构", "系统设置"]
-MANAGER_MODULES = ["工作台", "审批", "组织架构"]
-STAFF_MODULES = ["工作台", "审批"]
+ADMIN_MODULES = ["工作台", "审批", "商品", "库存", "组织架构", "系统设置"]
+MANAGER_MODULES = ["工作台", "审批", "商品", "库存", "组织架构"]
+STAFF_MODULES = ["工作台", "审批", "商品", "库存"]
 
 
 def expected_modules(roles: tuple[str, ...]) -> list[str]:
@@ -77,4 +77,31 @@ def test_the_language_switch_turns_the_pages_english(company, client_for) -> Non
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("web:home")).content.decode()
     assert '<html lang="en">' in html
-    assert sidebar_modules(html) == ["Home", "Approvals"]
+    assert sidebar_modules(html) == ["Home", "Approvals", "Products", "Stock"]
+
+
+def sidebar_pages(html: str, module: str) -> list[str]:
+    sidebar = html.split('data-testid="sidebar"', 1)[1]
+    block = sidebar.split(f'<span class="nav-link-title">{module}</span>', 1)[1].split("</ul>", 1)[0]
+    return [t.strip() for t in re.findall(r'<a class="nav-link py-1" href="[^"]+">([^<]+)</a>', block)]
+
+
+def test_the_stock_pages_follow_the_role() -> None:
+    load_company()
+    pages = {}
+    for username in ("zhangwei", "luyang", "xuting"):
+        client = Client()
+        client.force_login(Employee.objects.get(user__username=username).user)
+        pages[username] = sidebar_pages(client.get(reverse("web:home")).content.decode(), "库存")
+    assert pages["zhangwei"] == ["库存查询", "库存余额"]
+    assert pages["luyang"] == [
+        "库存查询",
+        "库存余额",
+        "库存流水",
+        "批次效期",
+        "低库存",
+        "期初库存",
+        "盘点",
+        "调拨",
+    ]
+    assert pages["xuting"] == ["库存查询", "库存余额", "库存流水", "批次效期", "低库存"]

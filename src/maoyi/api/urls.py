@@ -2,6 +2,8 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from maoyi.api.approvals import ApprovalViewSet
+from maoyi.api.catalog import CategoryViewSet, PriceLevelViewSet, ProductViewSet, WarehouseViewSet
+from maoyi.api.inventory import LotViewSet, StockBalanceViewSet, StockMoveViewSet
 from maoyi.api.org import DepartmentViewSet, EmployeeViewSet
 from maoyi.api.token import ObtainToken
 
@@ -9,6 +11,13 @@ router = DefaultRouter()
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("products", ProductViewSet, basename="product")
+router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("price-levels", PriceLevelViewSet, basename="price-level")
+router.register("stock-balances", StockBalanceViewSet, basename="stock-balance")
+router.register("stock-moves", StockMoveViewSet, basename="stock-move")
+router.register("lots", LotViewSet, basename="lot")
 
 app_name = "api"
 urlpatterns = [

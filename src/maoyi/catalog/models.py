@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.money import PriceField, QuantityField
 from maoyi.org.models import localized
+from maoyi.org.policy import ScopePolicy
 
 
 class Category(models.Model):
@@ -100,6 +101,11 @@ class Product(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    # Company data, not owned: pages and the API gate products by model permissions. The scope gate
+    # has no "shared" policy yet, so attachments on a product follow the 全公司 scope.
+    scope_policy = ScopePolicy(owner=None, department=None, shared=True)
+    accepts_attachments = True
 
     class Meta:
         verbose_name = _("商品")

@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, Any] = {
     "unapprove": _("反审核"),
     "cancel": _("作废"),
     "reverse": _("红冲"),
+    "post": _("过账"),
 }
 
 

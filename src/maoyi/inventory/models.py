@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from maoyi.core.documents import Document
+from maoyi.core.documents import TRANSITIONS, Document, Status
 from maoyi.core.money import CostField, MoneyField, QuantityField
 from maoyi.org.policy import ScopePolicy
 
@@ -218,9 +218,20 @@ class Reservation(models.Model):
 # Stock documents ----------------------------------------------------------------------------------
 
 
+# A stock document is posted (过账) in the transaction that approves it, and corrected afterwards only
+# by a reversal (红冲): approved → done → reversed.
+STOCK_DOCUMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    **TRANSITIONS,
+    "post": (frozenset({Status.APPROVED}), Status.DONE),
+    "reverse": (frozenset({Status.DONE}), Status.REVERSED),
+}
+
+
 class StockDocument(Document):
     """A stock document posts its moves when approved; afterwards it is never edited, only reversed
     (红冲) by a reversing document that posts the opposite moves at the original cost."""
+
+    TRANSITIONS = STOCK_DOCUMENT_TRANSITIONS
 
     warehouse = models.ForeignKey(
         Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="+"
@@ -232,6 +243,10 @@ class StockDocument(Document):
 
     class Meta:
         abstract = True
+
+    def has_downstream(self) -> bool:
+        """Posted moves exist: the document can no longer be unapproved, only reversed."""
+        return StockMove.objects.filter(source_type=self.DOCUMENT_TYPE, source_id=self.pk).exists()
 
 
 class OpeningStock(StockDocument):
@@ -358,6 +373,8 @@ class StockReversal(StockDocument):
 
     DOCUMENT_TYPE = "stock_reversal"
     DEFAULT_PREFIX = "HC"
+    # Posted at once when created, and never reversed in turn.
+    TRANSITIONS = {}
 
     reverses_type = models.CharField(_("被冲单据类型"), max_length=40)
     reverses_id = models.PositiveBigIntegerField()

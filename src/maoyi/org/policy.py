@@ -12,3 +12,6 @@ class ScopePolicy:
 
     owner: str | None = "owner"
     department: str | None = "department"
+    # Company data that is not owned (products, warehouses): every employee may see it; what they
+    # may do with it is decided by model permissions.
+    shared: bool = False

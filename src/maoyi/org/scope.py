@@ -66,6 +66,8 @@ def scope_filter(user: Any, model: type[models.Model]) -> Q | None:
     if scope is None or employee is None:
         return Q(pk__in=[])
     policy = policy_for(model)
+    if policy.shared:
+        return None
     own = Q(**{policy.owner: employee.pk}) if policy.owner else Q(pk__in=[])
     if scope == DataScope.OWN or policy.department is None:
         return own

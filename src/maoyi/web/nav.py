@@ -36,8 +36,32 @@ MODULES: tuple[Module, ...] = (
         (Page(_("待我审批"), "web:approval-inbox"), Page(_("我提交的"), "web:approval-submitted")),
     ),
     # Pages of the goods and stock modules are added by web/catalog, web/inventory, web/stock_documents.
-    Module("catalog", _("商品"), "package", ()),
-    Module("inventory", _("库存"), "building-warehouse", ()),
+    Module(
+        "catalog",
+        _("商品"),
+        "package",
+        (
+            Page(_("商品"), "web:product-list", "catalog.view_product"),
+            Page(_("商品分类"), "web:category-list", "catalog.view_category"),
+            Page(_("价格等级"), "web:price-level-list", "catalog.view_pricelevel"),
+            Page(_("仓库"), "web:warehouse-list", "inventory.view_warehouse"),
+        ),
+    ),
+    Module(
+        "inventory",
+        _("库存"),
+        "building-warehouse",
+        (
+            Page(_("库存查询"), "web:availability", "inventory.view_stockbalance"),
+            Page(_("库存余额"), "web:balance-list", "inventory.view_stockbalance"),
+            Page(_("库存流水"), "web:move-list", "inventory.view_stockmove"),
+            Page(_("批次效期"), "web:lot-list", "inventory.view_lot"),
+            Page(_("低库存"), "web:low-stock", "inventory.view_lot"),
+            Page(_("期初库存"), "web:opening-list", "inventory.view_openingstock"),
+            Page(_("盘点"), "web:stocktake-list", "inventory.view_stocktake"),
+            Page(_("调拨"), "web:transfer-list", "inventory.view_transfer"),
+        ),
+    ),
     Module(
         "org",
         _("组织架构"),

@@ -129,10 +129,13 @@ def _move(
     balance, _created = StockBalance.objects.get_or_create(
         product_id=level.product_id, warehouse_id=level.warehouse_id, lot=lot
     )
-    StockBalance.objects.filter(pk=balance.pk).update(on_hand=F("on_hand") + quantity)
+    # The new figures are written as values, not as F() arithmetic: the rows are locked, and SQLite
+    # adds decimals in floating point, so F("value") - value could land a hair below zero and trip
+    # the CHECK constraint when the stock is emptied.
+    StockBalance.objects.filter(pk=balance.pk).update(on_hand=balance.on_hand + quantity)
     level.on_hand += quantity
     level.value += value
-    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity, value=F("value") + value)
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=level.on_hand, value=level.value)
     return StockMove.objects.create(
         product_id=level.product_id,
         warehouse_id=level.warehouse_id,
@@ -197,15 +200,33 @@ def receive(
         if item.unit_cost < 0:
             raise DomainError(_("成本不能为负数。"), code="invalid", field="unit_cost")
     levels = lock_levels((i.product_id, i.warehouse_id) for i in items)
+    closed = Warehouse.objects.filter(pk__in={i.warehouse_id for i in items}, is_active=False).first()
+    if closed is not None:  # checked under the level locks, so a deactivation cannot slip between
+        raise DomainError(
+            _("仓库 %(warehouse)s 已停用，不能入库。"),
+            code="invalid",
+            field="warehouse",
+            warehouse=closed.name,
+        )
     products, _w = _names((i.product_id for i in items), ())
     user = getattr(actor, "user", actor)
     now = timezone.now()
     moves = []
-    for item in sorted(items, key=lambda i: (i.product_id, i.warehouse_id)):
-        product = products[item.product_id]
-        lot = lot_for(
-            product, item.lot_number, production_date=item.production_date, expiry_date=item.expiry_date
+    # The lots first, in (product, lot number) order: receipts into different warehouses hold
+    # different level locks but may create the same new lots, and creating those in one order
+    # everywhere cannot deadlock.
+    lots: dict[int, Lot] = {}
+    for index, item in sorted(
+        enumerate(items), key=lambda e: (e[1].product_id, (e[1].lot_number or "").strip())
+    ):
+        lots[index] = lot_for(
+            products[item.product_id],
+            item.lot_number,
+            production_date=item.production_date,
+            expiry_date=item.expiry_date,
         )
+    for index, item in sorted(enumerate(items), key=lambda e: (e[1].product_id, e[1].warehouse_id)):
+        lot = lots[index]
         value = quantize_money(item.quantity * item.unit_cost)
         moves.append(
             _move(
@@ -275,8 +296,8 @@ def _consume_reservation(level: StockLevel, source: DocRef, quantity: Decimal) -
         )
         taken += part
     if taken:
-        StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") - taken)
         level.reserved -= taken
+        StockLevel.objects.filter(pk=level.pk).update(reserved=level.reserved)
     return taken
 
 
@@ -300,7 +321,8 @@ def issue(
     today = today or timezone.localdate()
     levels = lock_levels((i.product_id, i.warehouse_id) for i in items)
     products, warehouses = _names((i.product_id for i in items), (i.warehouse_id for i in items))
-    ordered = sorted(items, key=lambda i: (i.product_id, i.warehouse_id, i.lot_id or 0))
+    # Named lots first, so a first-expiry line of the same product cannot empty a lot another line names.
+    ordered = sorted(items, key=lambda i: (i.product_id, i.warehouse_id, i.lot_id is None, i.lot_id or 0))
     # First check everything, so a refusal names all short lines and changes nothing.
     if to_customer:
         named = {i.lot_id for i in ordered if i.lot_id is not None}
@@ -446,8 +468,8 @@ def reserve(
     now = timezone.now()
     made = []
     for pair, quantity in sorted(wanted.items()):
-        StockLevel.objects.filter(pk=levels[pair].pk).update(reserved=F("reserved") + quantity)
         levels[pair].reserved += quantity
+        StockLevel.objects.filter(pk=levels[pair].pk).update(reserved=levels[pair].reserved)
         made.append(
             Reservation.objects.create(
                 product_id=pair[0],
@@ -477,7 +499,8 @@ def release(source: DocRef, *, actor: object) -> Decimal:
         pk__in=[r.pk for r in open_rows], status=ReservationStatus.OPEN
     ):
         level = levels[(reservation.product_id, reservation.warehouse_id)]
-        StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") - reservation.quantity)
+        level.reserved -= reservation.quantity
+        StockLevel.objects.filter(pk=level.pk).update(reserved=level.reserved)
         Reservation.objects.filter(pk=reservation.pk).update(quantity=ZERO, status=ReservationStatus.CLOSED)
         released += reservation.quantity
     return released
@@ -573,9 +596,12 @@ def reverse(original: DocRef, *, reversal: DocRef, actor: object) -> list[StockM
     for move in moves:
         net[(move.product_id, move.warehouse_id, move.lot_id)] += move.quantity
     shortages = []
+    need: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+    short_pairs: set[Pair] = set()
     for (product_id, warehouse_id, lot_id), quantity in sorted(net.items()):
         if quantity <= 0:
             continue
+        need[(product_id, warehouse_id)] += quantity
         level = levels[(product_id, warehouse_id)]
         on_lot = (
             StockBalance.objects.filter(product_id=product_id, warehouse_id=warehouse_id, lot_id=lot_id)
@@ -586,6 +612,13 @@ def reverse(original: DocRef, *, reversal: DocRef, actor: object) -> list[StockM
         free = min(on_lot, level.on_hand - level.reserved)
         if quantity > free:
             move = next(m for m in moves if m.lot_id == lot_id and m.warehouse_id == warehouse_id)
+            shortages.append(_shortage(move.product, move.warehouse.name, quantity, free))
+            short_pairs.add((product_id, warehouse_id))
+    # Lots that each fit may together still take the product × warehouse below what is reserved.
+    for pair, quantity in sorted(need.items()):
+        free = levels[pair].on_hand - levels[pair].reserved
+        if pair not in short_pairs and quantity > free:
+            move = next(m for m in moves if (m.product_id, m.warehouse_id) == pair)
             shortages.append(_shortage(move.product, move.warehouse.name, quantity, free))
     if shortages:
         lines = "；".join(

@@ -12,6 +12,7 @@ from maoyi.approvals.models import ApprovalRequest, RequestStatus
 from maoyi.audit.selectors import history_of as audit_history
 from maoyi.core.errors import DomainError
 from maoyi.org.scope import employee_of
+from maoyi.web.documents import document_url
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import paginate
 
@@ -84,6 +85,7 @@ def _render_detail(
         "steps": selectors.history_of(approval.document) if approval.document is not None else [],
         "history": audit_history(approval.document) if approval.document is not None else [],
         "approvers": approval.approvers.all(),
+        "document_url": document_url(approval.document_type, approval.object_id),
         "can_decide": can_decide,
         "approve_form": approve_form,
         "reject_form": reject_form,

@@ -30,6 +30,13 @@ class Command(BaseCommand):
                 f"demo: {created['departments']} department(s) and {created['employees']} employee(s) created"
             )
         )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {created['categories']} category(ies), {created['price_levels']} price level(s), "
+                f"{created['products']} product(s), {created['warehouses']} warehouse(s) and "
+                f"{created['stock_moves']} opening stock move(s) created"
+            )
+        )
 
     def _print_accounts(self) -> None:
         names = {r.code: r.name for r in Role.objects.all()}

@@ -1,0 +1,291 @@
+"""Stock pages (read only): availability lookup, balances, move history, lots and their expiry, low
+stock and the trace of a lot.
+
+Stock is company data: each page needs its model permission (403 without it). Cost and value are
+shown only to users who may see stock moves (`inventory.view_stockmove`): a salesperson looks up
+what is available, never what it cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from maoyi.catalog.models import Product
+from maoyi.inventory import selectors
+from maoyi.inventory.models import Lot, MoveKind, Warehouse
+from maoyi.web.lists import PAGE_SIZES, paginate
+
+COST_PERMISSION = "inventory.view_stockmove"
+SEARCH_LIMIT = 20
+DEFAULT_EXPIRY_WINDOW = 90
+LOT_STATES = ("expiring", "expired")
+
+
+def _id(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return parse_date((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _warehouse(request: HttpRequest) -> tuple[Warehouse | None, Any]:
+    """The warehouse named by ?warehouse= (ignored when unknown) and the choices for the filter."""
+    choices = selectors.warehouse_choices()
+    pk = _id(request.GET.get("warehouse"))
+    return (choices.filter(pk=pk).first() if pk else None), choices
+
+
+def _product(request: HttpRequest) -> Product | None:
+    """The product named by ?product= (a link from another page); 404 when it does not exist."""
+    pk = _id(request.GET.get("product"))
+    if pk is None:
+        return None
+    try:
+        return selectors.product_detail(pk)
+    except Product.DoesNotExist:
+        raise Http404 from None
+
+
+def _lot(request: HttpRequest) -> Lot | None:
+    """The lot named by ?lot= (a link from the lot trace); 404 when it does not exist."""
+    pk = _id(request.GET.get("lot"))
+    if pk is None:
+        return None
+    try:
+        return selectors.lot_detail(pk)
+    except Lot.DoesNotExist:
+        raise Http404 from None
+
+
+# 库存查询 ------------------------------------------------------------------------------------------
+
+
+@permission_required("inventory.view_stockbalance", raise_exception=True)
+def availability(request: HttpRequest) -> HttpResponse:
+    """Type a code, a name or pinyin initials; one match (or a chosen one) shows its stock per
+    warehouse, several show a short list with their totals to choose from."""
+    search = request.GET.get("q", "").strip()
+    product = _product(request)
+    matches: list[tuple[Product, selectors.Availability]] = []
+    more = False
+    if product is None and search:
+        found = list(selectors.search_products(search)[: SEARCH_LIMIT + 1])
+        more = len(found) > SEARCH_LIMIT
+        found = found[:SEARCH_LIMIT]
+        if len(found) == 1:
+            product = found[0]
+        else:
+            totals = selectors.availability_totals([p.pk for p in found])
+            matches = [(p, totals[p.pk]) for p in found]
+    context = {
+        "q": search,
+        "product": product,
+        "stock": selectors.availability(product) if product is not None else None,
+        "matches": matches,
+        "more": more,
+        "limit": SEARCH_LIMIT,
+    }
+    return render(request, "web/inventory/availability.html", context)
+
+
+# 库存余额 ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    row: selectors.ValuedBalance
+    subtotal: selectors.GroupTotal | None  # after the last row of a product × warehouse with several lots
+
+
+def _with_subtotals(
+    rows: list[selectors.ValuedBalance], groups: dict[tuple[int, int], selectors.GroupTotal], grouped: bool
+) -> list[BalanceLine]:
+    lines = []
+    for i, row in enumerate(rows):
+        pair = (row.balance.product_id, row.balance.warehouse_id)
+        following = rows[i + 1] if i + 1 < len(rows) else None
+        last = following is None or (following.balance.product_id, following.balance.warehouse_id) != pair
+        group = groups.get(pair)
+        show = grouped and last and group is not None and group.rows > 1
+        lines.append(BalanceLine(row=row, subtotal=group if show else None))
+    return lines
+
+
+@permission_required("inventory.view_stockbalance", raise_exception=True)
+def balance_list(request: HttpRequest) -> HttpResponse:
+    see_cost = request.user.has_perm(COST_PERMISSION)
+    search = request.GET.get("q", "").strip()
+    product = _product(request)
+    warehouse, warehouses = _warehouse(request)
+    include_expired = request.GET.get("expired") == "1"
+    ordering = request.GET.get("o", "")
+    if ordering.lstrip("-") == "value" and not see_cost:
+        ordering = ""  # sorting by value would tell the cost
+    today = timezone.localdate()
+    qs = selectors.balance_list(
+        product=product,
+        warehouse=warehouse,
+        search=search,
+        include_expired=include_expired,
+        ordering=ordering,
+        today=today,
+    )
+    listing = paginate(request, qs, ordering=ordering)
+    page_pairs = {(row.product_id, row.warehouse_id) for row in listing.page.object_list}
+    totals = selectors.balance_totals(qs, pairs=page_pairs)
+    grouped = ordering.lstrip("-") in ("", "product", "warehouse")
+    context = {
+        "listing": listing,
+        "lines": _with_subtotals(selectors.valued(listing.page.object_list), totals.groups, grouped),
+        "totals": totals,
+        "see_cost": see_cost,
+        "q": search,
+        "product": product,
+        "warehouse": warehouse,
+        "warehouses": warehouses,
+        "include_expired": include_expired,
+        "today": today,
+        "page_sizes": PAGE_SIZES,
+        "filtered": bool(search or product or warehouse or include_expired),
+    }
+    return render(request, "web/inventory/balance_list.html", context)
+
+
+# 库存流水 ------------------------------------------------------------------------------------------
+
+
+@permission_required("inventory.view_stockmove", raise_exception=True)
+def move_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    product = _product(request)
+    warehouse, warehouses = _warehouse(request)
+    lot = _lot(request)
+    lot_number = request.GET.get("lot_number", "").strip()
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in MoveKind.values else ""
+    source = request.GET.get("source", "").strip()
+    date_from = _date(request.GET.get("date_from"))
+    date_to = _date(request.GET.get("date_to"))
+    qs = selectors.move_history(
+        product=product,
+        product_search=search,
+        warehouse=warehouse,
+        lot=lot,
+        lot_number=lot_number,
+        kind=kind,
+        source_number=source,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    context = {
+        "listing": paginate(request, qs),
+        "see_cost": request.user.has_perm(COST_PERMISSION),
+        "q": search,
+        "product": product,
+        "warehouse": warehouse,
+        "warehouses": warehouses,
+        "lot": lot,
+        "lot_number": lot_number,
+        "kind": kind,
+        "kinds": MoveKind.choices,
+        "source": source,
+        "date_from": date_from,
+        "date_to": date_to,
+        "page_sizes": PAGE_SIZES,
+        "filtered": bool(
+            search or product or warehouse or lot or lot_number or kind or source or date_from or date_to
+        ),
+    }
+    return render(request, "web/inventory/move_list.html", context)
+
+
+# 批次效期 ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotLine:
+    lot: Lot
+    state: str  # expired | near | ok | none
+    days_left: int | None
+
+    @property
+    def days_overdue(self) -> int:
+        return -(self.days_left or 0)
+
+
+@permission_required("inventory.view_lot", raise_exception=True)
+def lot_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    state = request.GET.get("state", "")
+    state = state if state in LOT_STATES else ""
+    days = _id(request.GET.get("days"))
+    days = days if days is not None and 0 < days <= 3650 else DEFAULT_EXPIRY_WINDOW
+    ordering = request.GET.get("o", "")
+    today = timezone.localdate()
+    qs = selectors.lot_list(state=state, within_days=days, search=search, ordering=ordering, today=today)
+    listing = paginate(request, qs, ordering=ordering)
+    lines = []
+    for lot in listing.page.object_list:
+        lot_state, days_left = selectors.expiry_state(lot.expiry_date, today=today, within_days=days)
+        lines.append(LotLine(lot=lot, state=lot_state, days_left=days_left))
+    context = {
+        "listing": listing,
+        "lines": lines,
+        "q": search,
+        "state": state,
+        "days": days,
+        "today": today,
+        "page_sizes": PAGE_SIZES,
+        "filtered": bool(search or state or days != DEFAULT_EXPIRY_WINDOW),
+    }
+    return render(request, "web/inventory/lot_list.html", context)
+
+
+@permission_required("inventory.view_lot", raise_exception=True)
+def lot_trace(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        lot = selectors.lot_detail(pk)
+    except Lot.DoesNotExist:
+        raise Http404 from None
+    today = timezone.localdate()
+    state, days_left = selectors.expiry_state(lot.expiry_date, today=today, within_days=DEFAULT_EXPIRY_WINDOW)
+    stock = list(selectors.lot_stock(lot))
+    context = {
+        "lot": lot,
+        "state": state,
+        "days_left": days_left,
+        "rows": selectors.lot_trace_rows(lot),
+        "stock": stock,
+        "on_hand": sum((b.on_hand for b in stock), selectors.ZERO),
+        # Sales shipments do not exist yet: the customers who received the lot will come from them.
+        "recipients": [],
+    }
+    return render(request, "web/inventory/lot_trace.html", context)
+
+
+# 低库存 --------------------------------------------------------------------------------------------
+
+
+@permission_required("inventory.view_lot", raise_exception=True)
+def low_stock(request: HttpRequest) -> HttpResponse:
+    listing = paginate(request, selectors.low_stock_list())
+    products = list(listing.page.object_list)
+    coming = selectors.incoming_totals(p.pk for p in products)
+    context = {
+        "listing": listing,
+        "rows": [(p, coming.get(p.pk, selectors.ZERO)) for p in products],
+        "page_sizes": PAGE_SIZES,
+    }
+    return render(request, "web/inventory/low_stock.html", context)

@@ -14,7 +14,7 @@ from maoyi.audit.models import AuditEntry
 from maoyi.catalog.models import Category, PriceLevel, Product, ProductPrice
 from maoyi.demo.company import ACCOUNTS, PRODUCTS, load_company
 from maoyi.inventory import selectors
-from maoyi.inventory.models import Lot, MoveKind, StockBalance, StockLevel, StockMove, Warehouse
+from maoyi.inventory.models import Lot, MoveKind, OpeningStock, StockBalance, StockLevel, StockMove, Warehouse
 from maoyi.org.models import Department, Employee
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,12 @@ def test_the_demo_opening_stock_keeps_the_ledger_consistent() -> None:
 
     assert selectors.ledger_mismatches() == []
     assert set(StockMove.objects.values_list("kind", flat=True)) == {MoveKind.OPENING}
-    assert set(StockMove.objects.values_list("source_number", flat=True)) == {"QCKC-DEMO"}
+    documents = list(OpeningStock.objects.order_by("warehouse__code"))
+    assert [(d.warehouse.code, d.status, d.owner.user.username) for d in documents] == [
+        ("WH01", "done", "luyang"),
+        ("WH02", "done", "luyang"),
+    ]
+    assert set(StockMove.objects.values_list("source_number", flat=True)) == {d.number for d in documents}
     assert set(StockLevel.objects.values_list("warehouse__code", flat=True)) == {"WH01", "WH02"}
     surgical_masks = StockLevel.objects.get(product__code="FH001", warehouse__code="WH01")
     assert surgical_masks.on_hand == Decimal("1020")

@@ -13,11 +13,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from maoyi.approvals import services as approval_services
+from maoyi.approvals.models import ApprovalRule, ApproverKind
 from maoyi.catalog import services as catalog
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product
-from maoyi.core.documents import DocRef
-from maoyi.inventory.models import MoveKind, StockMove, Warehouse
-from maoyi.inventory.services import ledger
+from maoyi.inventory.models import OpeningStock, StockMove, Warehouse
+from maoyi.inventory.services import documents as stock_documents
+from maoyi.inventory.services import opening
 from maoyi.inventory.services import warehouses as warehouse_services
 from maoyi.org import services
 from maoyi.org.models import Department, Employee, Role
@@ -215,10 +217,6 @@ WAREHOUSES: tuple[tuple[str, str, str, str], ...] = (
     ("WH02", "天津分仓", "天津市东丽区空港经济区中环西路36号", "luyang"),
 )
 
-# The opening stock is posted straight through the stock ledger with this source, once.
-# TODO: post it as an OpeningStock document (inventory's own opening-stock service) once that exists.
-OPENING_SOURCE = DocRef(type="opening_stock_demo", id=1, number="QCKC-DEMO")
-
 
 def _category(name: str, name_en: str, parent: Category | None, sort_order: int) -> tuple[Category, bool]:
     category = Category.objects.filter(parent=parent, name=name).first()
@@ -286,21 +284,32 @@ def load_goods(*, today: dt.date | None = None) -> dict[str, int]:
 
 
 def load_opening_stock(*, today: dt.date | None = None) -> int:
-    """Posts the demo's opening stock in lots, once; returns the number of stock moves made."""
-    if StockMove.objects.filter(source_type=OPENING_SOURCE.type).exists():
+    """The demo's opening stock (期初), once: one OpeningStock document per warehouse, entered by the
+    warehouse keeper and approved by the administrator under an approval rule for opening stock,
+    which posts it. Returns the number of stock moves made."""
+    if OpeningStock.objects.exists():
         return 0
     today = today or timezone.localdate()
+    keeper = Employee.objects.get(user__username="luyang")
+    admin = Employee.objects.get(user__username="admin")
+    if not ApprovalRule.objects.filter(document_type=OpeningStock.DOCUMENT_TYPE).exists():
+        approval_services.save_rule(
+            None,
+            actor=None,
+            document_type=OpeningStock.DOCUMENT_TYPE,
+            name="期初库存由管理员审批",
+            approver_kind=ApproverKind.ROLE,
+            role_id=Role.objects.get(code="admin").pk,
+        )
     products = {p.code: p for p in Product.objects.filter(code__in=[i.code for i in PRODUCTS])}
-    warehouses = {w.code: w for w in Warehouse.objects.filter(code__in=[w[0] for w in WAREHOUSES])}
-    items = []
+    by_warehouse: dict[str, list[opening.OpeningLineInput]] = {code: [] for code, *_rest in WAREHOUSES}
     for item in PRODUCTS:
         product = products[item.code]
         for lot in item.lots:
             produced = today - dt.timedelta(days=lot.produced_days_ago)
-            items.append(
-                ledger.Incoming(
+            by_warehouse[lot.warehouse].append(
+                opening.OpeningLineInput(
                     product_id=product.pk,
-                    warehouse_id=warehouses[lot.warehouse].pk,
                     quantity=Decimal(lot.quantity),
                     unit_cost=product.purchase_price,
                     lot_number=produced.strftime("%Y%m%d"),
@@ -308,9 +317,17 @@ def load_opening_stock(*, today: dt.date | None = None) -> int:
                     expiry_date=produced + dt.timedelta(days=item.shelf_life_days),
                 )
             )
-    admin = Employee.objects.get(user__username="admin")
-    moves = ledger.receive(items, source=OPENING_SOURCE, actor=admin, kind=MoveKind.OPENING)
-    return len(moves)
+    moves = 0
+    for code, lines in by_warehouse.items():
+        if not lines:
+            continue
+        doc = opening.create_opening_stock(
+            actor=keeper, warehouse=Warehouse.objects.get(code=code), lines=lines, note="系统启用时的期初库存"
+        )
+        stock_documents.submit_document(doc, actor=keeper)
+        opening.approve_opening_stock(doc, actor=admin, comment="期初盘点核对无误")
+        moves += StockMove.objects.filter(source_type=doc.DOCUMENT_TYPE, source_id=doc.pk).count()
+    return moves
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ MODULES: tuple[Module, ...] = (
             Page(_("商品"), "web:product-list", "catalog.view_product"),
             Page(_("商品分类"), "web:category-list", "catalog.view_category"),
             Page(_("价格等级"), "web:price-level-list", "catalog.view_pricelevel"),
-            Page(_("仓库"), "web:warehouse-list", "inventory.view_warehouse"),
+            Page(pgettext_lazy("menu", "仓库"), "web:warehouse-list", "inventory.view_warehouse"),
         ),
     ),
     Module(

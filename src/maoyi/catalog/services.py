@@ -16,6 +16,7 @@ from maoyi.audit import services as audit
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product, ProductPrice
 from maoyi.core.errors import DomainError, InvalidState, PermissionRefused
 from maoyi.core.money import quantize_quantity
+from maoyi.core.trees import node_path, repath_descendants
 from maoyi.org.models import Employee
 from maoyi.org.pinyin import initials
 
@@ -345,10 +346,6 @@ def reactivate_product(product: Product, *, actor: Employee | None) -> Product:
 # Categories ----------------------------------------------------------------------------------------
 
 
-def _category_path(parent: Category | None, pk: int) -> str:
-    return f"{parent.path if parent else '/'}{pk}/"
-
-
 def _duplicate_category(name: str) -> DomainError:
     return DomainError(_("同一上级下已有名为“%(name)s”的分类。"), code="duplicate", field="name", name=name)
 
@@ -373,7 +370,7 @@ def create_category(
             )
     except IntegrityError:
         raise _duplicate_category(name) from None
-    category.path = _category_path(parent, category.pk)
+    category.path = node_path(parent, category.pk)
     category.save(update_fields=["path"])
     audit.record_created(actor, category, CATEGORY_FIELDS)
     return category
@@ -413,16 +410,13 @@ def update_category(
     old_path = category.path
     category.name, category.name_en, category.parent = name, name_en.strip(), parent
     category.sort_order, category.is_active = sort_order, is_active
-    category.path = _category_path(parent, category.pk)
+    category.path = node_path(parent, category.pk)
     try:
         with transaction.atomic():
             category.save()
     except IntegrityError:
         raise _duplicate_category(name) from None
-    if category.path != old_path:
-        for child in Category.objects.filter(path__startswith=old_path).exclude(pk=category.pk):
-            child.path = category.path + child.path[len(old_path) :]
-            child.save(update_fields=["path"])
+    repath_descendants(Category, category, old_path)
     changes = audit.diff(before, audit.snapshot(category, CATEGORY_FIELDS))
     if changes:
         audit.record(actor, "update", category, changes)

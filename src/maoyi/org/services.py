@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
 from maoyi.core.errors import DomainError, PermissionRefused
+from maoyi.core.trees import node_path, repath_descendants
 from maoyi.org.models import DataScope, Department, Employee, EmployeeStatus, LoginThrottle, Role
 from maoyi.org.pinyin import initials
 from maoyi.org.roles import BUILT_IN_ROLES
@@ -35,10 +36,6 @@ def _require(actor: Employee | None, perm: str) -> None:
 
 
 # Departments ---------------------------------------------------------------------------------------
-
-
-def _path(parent: Department | None, pk: int) -> str:
-    return f"{parent.path if parent else '/'}{pk}/"
 
 
 @transaction.atomic
@@ -65,7 +62,7 @@ def create_department(
         raise DomainError(
             _("同一上级下已有名为“%(name)s”的部门。"), code="duplicate", field="name", name=name
         ) from None
-    dept.path = _path(parent, dept.pk)
+    dept.path = node_path(parent, dept.pk)
     dept.save(update_fields=["path"])
     audit.record_created(actor, dept, DEPARTMENT_FIELDS)
     return dept
@@ -107,12 +104,9 @@ def update_department(
     old_path = dept.path
     dept.name, dept.name_en, dept.parent = name, name_en.strip(), parent
     dept.sort_order, dept.is_active = sort_order, is_active
-    dept.path = _path(parent, dept.pk)
+    dept.path = node_path(parent, dept.pk)
     dept.save()
-    if dept.path != old_path:
-        for child in Department.objects.filter(path__startswith=old_path).exclude(pk=dept.pk):
-            child.path = dept.path + child.path[len(old_path) :]
-            child.save(update_fields=["path"])
+    repath_descendants(Department, dept, old_path)
     changes = audit.diff(before, audit.snapshot(dept, DEPARTMENT_FIELDS))
     if changes:
         audit.record(actor, "update", dept, changes)

@@ -38,10 +38,10 @@ MODULES: tuple[Module, ...] = (
     # Pages of the goods and stock modules are added by web/catalog, web/inventory, web/stock_documents.
     Module(
         "catalog",
-        _("商品"),
+        pgettext_lazy("menu", "商品"),
         "package",
         (
-            Page(_("商品"), "web:product-list", "catalog.view_product"),
+            Page(pgettext_lazy("menu", "商品"), "web:product-list", "catalog.view_product"),
             Page(_("商品分类"), "web:category-list", "catalog.view_category"),
             Page(_("价格等级"), "web:price-level-list", "catalog.view_pricelevel"),
             Page(pgettext_lazy("menu", "仓库"), "web:warehouse-list", "inventory.view_warehouse"),

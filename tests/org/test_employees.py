@@ -264,3 +264,29 @@ def test_changing_ones_own_password_needs_the_old_one(company: Company) -> None:
     company.rep_a1.user.refresh_from_db()
     assert company.rep_a1.user.check_password("New-pass-2026-x")
     assert entries_for(company.rep_a1).filter(action="change_password").count() == 1
+
+
+def test_granting_defaults_adds_what_a_built_in_role_lacks_and_removes_nothing(company) -> None:
+    from django.contrib.auth.models import Permission
+
+    from maoyi.audit.models import AuditEntry
+    from maoyi.org.models import Role
+    from maoyi.org.services import grant_default_permissions
+
+    salesperson = Role.objects.get(code="salesperson")
+    extra = Permission.objects.get(content_type__app_label="auth", codename="view_user")
+    product = Permission.objects.get(content_type__app_label="catalog", codename="view_product")
+    salesperson.group.permissions.remove(product)
+    salesperson.group.permissions.add(extra)
+
+    granted = grant_default_permissions()
+
+    assert granted == {"salesperson": ["view_product"]}
+    assert set(salesperson.group.permissions.values_list("codename", flat=True)) == {
+        "view_product",
+        "view_stockbalance",
+        "view_user",
+    }
+    entry = AuditEntry.objects.filter(note="grantdefaults").get()
+    assert entry.changes == {"permissions": [None, ["view_product"]]}
+    assert grant_default_permissions() == {}

@@ -150,6 +150,25 @@ def ensure_built_in_roles() -> dict[str, Role]:
 
 
 @transaction.atomic
+def grant_default_permissions() -> dict[str, list[str]]:
+    """Give each built-in role the default permissions it lacks (after an upgrade brings new
+    modules); never takes a permission away. Run by an administrator (`maoyi grantdefaults`), not
+    on every start, so that permissions an administrator removed on purpose stay removed."""
+    granted: dict[str, list[str]] = {}
+    roles = ensure_built_in_roles()
+    for default in BUILT_IN_ROLES:
+        role = roles[default.code]
+        have = set(role.group.permissions.all())
+        missing = [p for p in _permissions(default.permissions) if p not in have]
+        if missing:
+            role.group.permissions.add(*missing)
+            names = sorted(p.codename for p in missing)
+            audit.record(None, "update", role, {"permissions": [None, names]}, note="grantdefaults")
+            granted[default.code] = names
+    return granted
+
+
+@transaction.atomic
 def save_role(
     role: Role | None,
     *,

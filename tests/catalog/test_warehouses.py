@@ -9,7 +9,7 @@ import pytest
 from maoyi.audit.models import AuditEntry
 from maoyi.core.documents import DocRef
 from maoyi.core.errors import DomainError, PermissionRefused
-from maoyi.inventory import warehouse_selectors
+from maoyi.inventory import selectors as warehouse_selectors
 from maoyi.inventory.services import ledger, warehouses
 from maoyi.inventory.services.ledger import Incoming, Outgoing
 from maoyi.org import services as org

@@ -25,7 +25,7 @@ from maoyi.api.permissions import ModelPermission
 from maoyi.catalog import selectors, services
 from maoyi.catalog.models import Category, PriceLevel, Product, ProductPrice
 from maoyi.core.errors import PermissionRefused
-from maoyi.inventory import warehouse_selectors
+from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
 from maoyi.inventory.selectors import availability
 from maoyi.inventory.services import warehouses as warehouse_services
@@ -330,7 +330,7 @@ class WarehouseViewSet(CrudViewSet):
         if getattr(self, "swagger_fake_view", False) or not hasattr(self, "request"):
             return Warehouse.objects.none()
         listing = self.action == "list"
-        return warehouse_selectors.warehouses(
+        return inventory_selectors.warehouses(
             search=self.request.query_params.get("search", "") if listing else "",
             active=_flag(self.request, "is_active") if listing else None,
         )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import (
     Count,
@@ -25,7 +25,8 @@ from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from maoyi.catalog.models import Product
+from maoyi.catalog import selectors as catalog_selectors
+from maoyi.catalog.models import Category, Product
 from maoyi.core.money import quantize_cost, quantize_money, quantize_quantity
 from maoyi.inventory import incoming as incoming_registry
 from maoyi.inventory.models import (
@@ -33,10 +34,14 @@ from maoyi.inventory.models import (
     Reservation,
     ReservationStatus,
     StockBalance,
+    StockDocument,
     StockLevel,
     StockMove,
+    StockReversal,
+    Transfer,
     Warehouse,
 )
+from maoyi.org import scope
 
 ZERO = Decimal("0")
 NEVER_EXPIRES = dt.date(9999, 12, 31)
@@ -227,11 +232,6 @@ def lot_trace(lot: Lot) -> QuerySet[StockMove]:
     )
 
 
-def open_reservations(*, product: Product | None = None) -> QuerySet[Reservation]:
-    qs = Reservation.objects.filter(status=ReservationStatus.OPEN).select_related("product", "warehouse")
-    return qs.filter(product=product) if product is not None else qs
-
-
 def ledger_mismatches() -> list[str]:
     """The stock invariants, checked in SQL: every balance equals the sum of its moves, every level
     equals the sum of its balances and of its move values, and reserved equals the open
@@ -286,20 +286,9 @@ def _unexpired(today: dt.date, prefix: str = "lot__") -> Q:
 
 
 def search_products(search: str, *, active_only: bool = True) -> QuerySet[Product]:
-    """Products whose code, name or barcode contains the term, or whose pinyin initials start
-    with it (一次性注射器 → ycxzsq), by code."""
-    qs = Product.objects.all()
-    if active_only:
-        qs = qs.filter(is_active=True)
-    term = search.strip()
-    if term:
-        qs = qs.filter(
-            Q(code__icontains=term)
-            | Q(name__icontains=term)
-            | Q(pinyin__startswith=term.lower())
-            | Q(barcode=term)
-        )
-    return qs.order_by("code")
+    """The stock pages' product search: the catalog's (code, name, barcode, pinyin initials), by
+    code, active products only unless asked."""
+    return catalog_selectors.products(search=search, active=True if active_only else None)
 
 
 def availability_totals(
@@ -621,17 +610,120 @@ def stock_balances(*, search: str = "", today: dt.date | None = None) -> QuerySe
     )
 
 
-def warehouse_choices(*, active_only: bool = False) -> QuerySet[Warehouse]:
-    """Warehouses for a filter, by code."""
-    qs = Warehouse.objects.order_by("code")
-    return qs.filter(is_active=True) if active_only else qs
-
-
 def lot_detail(pk: int) -> Lot:
     """One lot with its product (raises Lot.DoesNotExist)."""
     return Lot.objects.select_related("product").get(pk=pk)
 
 
-def product_detail(pk: int) -> Product:
-    """One product (raises Product.DoesNotExist)."""
-    return Product.objects.select_related("category").get(pk=pk)
+# Warehouses (company data, gated by `inventory.view_warehouse`) ------------------------------------
+
+WAREHOUSE_ORDERINGS = {"code": "code", "name": "name"}
+
+
+def warehouses(*, search: str = "", active: bool | None = None, ordering: str = "") -> QuerySet[Warehouse]:
+    """Warehouses; search matches code, name and address."""
+    qs = Warehouse.objects.select_related("keeper")
+    term = search.strip()
+    if term:
+        qs = qs.filter(Q(code__icontains=term) | Q(name__icontains=term) | Q(address__icontains=term))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    field = WAREHOUSE_ORDERINGS.get(ordering.lstrip("-"))
+    if field:
+        return qs.order_by(f"-{field}" if ordering.startswith("-") else field, "code")
+    return qs.order_by("code")
+
+
+def warehouse(pk: int) -> Warehouse:
+    """One warehouse; raises Warehouse.DoesNotExist when there is none."""
+    return Warehouse.objects.select_related("keeper").get(pk=pk)
+
+
+def active_categories() -> QuerySet[Category]:
+    return catalog_selectors.categories(active=True)
+
+
+def lots_in_stock(*, warehouse_ids: list[int] | None = None) -> QuerySet[StockBalance]:
+    """Product × warehouse × lot with stock, to pick a lot from (a transfer's lines)."""
+    qs = StockBalance.objects.filter(on_hand__gt=0).select_related("lot")
+    if warehouse_ids is not None:
+        qs = qs.filter(warehouse_id__in=warehouse_ids)
+    return qs.order_by(
+        "product_id", "warehouse_id", F("lot__expiry_date").asc(nulls_last=True), "lot__lot_number"
+    )
+
+
+# Stock documents: owned (owner, department), so every list and document goes through the scope ----
+
+D = TypeVar("D", bound=StockDocument)
+
+DOCUMENT_ORDERINGS = {
+    "number": "number",
+    "created_at": "created_at",
+    "status": "status",
+    "warehouse": "warehouse__code",
+}
+
+
+def stock_documents(
+    user: Any,
+    model: type[D],
+    *,
+    search: str = "",
+    status: str = "",
+    warehouse: Warehouse | None = None,
+    ordering: str = "",
+) -> QuerySet[D]:
+    """The user's visible documents of one type, with their line count; search matches the number,
+    the note and the products' codes and names."""
+    qs = scope.visible(user, model._default_manager.all())
+    term = search.strip()
+    if term:
+        matching_lines = Q(lines__product__code__icontains=term) | Q(lines__product__name__icontains=term)
+        ids = model._default_manager.filter(
+            Q(number__icontains=term) | Q(note__icontains=term) | matching_lines
+        ).values("pk")
+        qs = qs.filter(pk__in=ids)
+    if status:
+        qs = qs.filter(status=status)
+    if warehouse is not None:
+        condition = Q(warehouse=warehouse)
+        if model is Transfer:
+            condition |= Q(to_warehouse=warehouse)
+        qs = qs.filter(condition)
+    related = ["warehouse", "owner", "department"] + (["to_warehouse"] if model is Transfer else [])
+    qs = qs.select_related(*related).annotate(line_count=Count("lines"))
+    field = DOCUMENT_ORDERINGS.get(ordering.lstrip("-"))
+    if field:
+        return qs.order_by(f"-{field}" if ordering.startswith("-") else field, "-id")
+    return qs.order_by("-created_at", "-id")
+
+
+def visible_stock_document(user: Any, model: type[D], pk: int) -> D:
+    """One document in the user's scope; the model's DoesNotExist for "missing" and "not yours"."""
+    related = ["warehouse", "owner", "department", "created_by"]
+    if model is Transfer:
+        related.append("to_warehouse")
+    return scope.get_visible(user, model._default_manager.select_related(*related), pk=pk)
+
+
+def document_moves(doc: StockDocument) -> QuerySet[StockMove]:
+    """The moves a document posted, and the moves that reversed them, oldest first."""
+    own = Q(source_type=doc.DOCUMENT_TYPE, source_id=doc.pk)
+    return (
+        StockMove.objects.filter(own | Q(reverses__source_type=doc.DOCUMENT_TYPE, reverses__source_id=doc.pk))
+        .select_related("product", "warehouse", "lot", "created_by")
+        .order_by("created_at", "id")
+    )
+
+
+def reversal_of(doc: StockDocument) -> StockReversal | None:
+    return StockReversal.objects.filter(reverses_type=doc.DOCUMENT_TYPE, reverses_id=doc.pk).first()
+
+
+def reversed_document(user: Any, reversal: StockReversal, models: dict[str, type[StockDocument]]) -> Any:
+    """The document a reversal cancels, when the user may see it (else None)."""
+    model = models.get(reversal.reverses_type)
+    if model is None:
+        return None
+    return scope.visible(user, model._default_manager.filter(pk=reversal.reverses_id)).first()

@@ -26,7 +26,7 @@ from maoyi.audit.selectors import history_of
 from maoyi.catalog import selectors, services
 from maoyi.catalog.models import Category, PriceLevel, Product
 from maoyi.core.errors import DomainError
-from maoyi.inventory import warehouse_selectors
+from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
 from maoyi.inventory.selectors import availability
 from maoyi.inventory.services import warehouses as warehouse_services
@@ -324,7 +324,7 @@ def price_level_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _warehouse_or_404(pk: int) -> Warehouse:
     try:
-        return warehouse_selectors.warehouse(pk)
+        return inventory_selectors.warehouse(pk)
     except Warehouse.DoesNotExist:
         raise Http404 from None
 
@@ -335,7 +335,7 @@ def warehouse_list(request: HttpRequest) -> HttpResponse:
     active = request.GET.get("active", "all")
     active = active if active in ACTIVE_VALUES else "all"
     ordering = request.GET.get("o", "")
-    qs = warehouse_selectors.warehouses(search=search, active=ACTIVE_VALUES[active], ordering=ordering)
+    qs = inventory_selectors.warehouses(search=search, active=ACTIVE_VALUES[active], ordering=ordering)
     context = {
         "listing": paginate(request, qs, ordering=ordering),
         "q": search,

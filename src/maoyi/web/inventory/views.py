@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from maoyi.catalog import selectors as catalog_selectors
 from maoyi.catalog.models import Product
 from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, MoveKind, Warehouse
@@ -42,7 +43,7 @@ def _date(value: str | None) -> dt.date | None:
 
 def _warehouse(request: HttpRequest) -> tuple[Warehouse | None, Any]:
     """The warehouse named by ?warehouse= (ignored when unknown) and the choices for the filter."""
-    choices = selectors.warehouse_choices()
+    choices = selectors.warehouses()
     pk = _id(request.GET.get("warehouse"))
     return (choices.filter(pk=pk).first() if pk else None), choices
 
@@ -53,7 +54,7 @@ def _product(request: HttpRequest) -> Product | None:
     if pk is None:
         return None
     try:
-        return selectors.product_detail(pk)
+        return catalog_selectors.product(pk)
     except Product.DoesNotExist:
         raise Http404 from None
 

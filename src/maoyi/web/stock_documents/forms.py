@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.catalog.models import Category, Product
-from maoyi.inventory import stock_document_selectors as selectors
+from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, Warehouse
 from maoyi.web.forms import StyledForm
 
@@ -47,7 +47,7 @@ class DocumentForm(StyledForm):
         super().__init__(*args, **kwargs)
         for name in ("warehouse", "to_warehouse"):
             if name in self.fields:
-                self.fields[name].queryset = selectors.active_warehouses()  # type: ignore[attr-defined]
+                self.fields[name].queryset = selectors.warehouses(active=True)  # type: ignore[attr-defined]
 
 
 class TransferForm(DocumentForm):

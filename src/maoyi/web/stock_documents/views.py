@@ -28,9 +28,10 @@ from django.views.decorators.http import require_POST
 from maoyi.approvals.selectors import history_of as approval_steps
 from maoyi.attachments.selectors import attachments_of
 from maoyi.audit.selectors import history_of
+from maoyi.catalog import selectors as catalog_selectors
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
-from maoyi.inventory import stock_document_selectors as selectors
+from maoyi.inventory import selectors
 from maoyi.inventory.models import OpeningStock, StockDocument, StockReversal, Stocktake, Transfer
 from maoyi.inventory.services import documents, opening, reversal, stocktake, transfer
 from maoyi.web.common import acting_employee, form_data
@@ -115,7 +116,7 @@ def document_list(request: HttpRequest, kind: str) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     status = status if status in LIST_STATUSES else ""
-    warehouses = selectors.all_warehouses()
+    warehouses = selectors.warehouses()
     warehouse_id = request.GET.get("warehouse", "")
     warehouse = warehouses.filter(pk=warehouse_id).first() if warehouse_id.isdigit() else None
     ordering = request.GET.get("o", "")
@@ -333,7 +334,7 @@ def _form_page(
     has_errors = (
         bool(header.errors) or any(f.errors for f in formset.forms) or bool(formset.non_form_errors())
     )
-    products = list(selectors.active_products())
+    products = list(catalog_selectors.products(active=True))
     context = {
         "kind": spec,
         "doc": doc,

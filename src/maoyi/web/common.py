@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest
 
+from maoyi.attachments.selectors import attachments_of
+from maoyi.audit.selectors import history_of
 from maoyi.org.models import Employee
 from maoyi.org.scope import employee_of
 
@@ -28,3 +34,20 @@ def form_data(request: HttpRequest) -> Any:
 def form_status(form: Any) -> int:
     """400 when a form comes back with errors, so tests and htmx can tell a refusal from a page."""
     return 400 if form.errors else 200
+
+
+def chosen_tab(request: HttpRequest, tabs: Mapping[str, Any]) -> str:
+    """The detail-page tab named by ?tab=, or the first one."""
+    tab = request.GET.get("tab", "")
+    return tab if tab in tabs else next(iter(tabs))
+
+
+def record_panels(record: models.Model) -> dict[str, Any]:
+    """What the attachments and history tabs of any detail page need."""
+    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+    return {
+        "attachments": attachments_of(record),
+        "history": history_of(record),
+        "content_type_id": content_type.pk,
+        "upload_limit_mb": f"{settings.MAOYI_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
+    }

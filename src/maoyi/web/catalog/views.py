@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,8 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from maoyi.attachments.selectors import attachments_of
-from maoyi.audit.selectors import history_of
 from maoyi.catalog import selectors, services
 from maoyi.catalog.models import Category, PriceLevel, Product
 from maoyi.core.errors import DomainError
@@ -38,28 +33,12 @@ from maoyi.web.catalog.forms import (
     ProductForm,
     WarehouseForm,
 )
-from maoyi.web.common import acting_employee, form_data, form_status
+from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, record_panels
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
 ACTIVE_VALUES: dict[str, bool | None] = {"active": True, "inactive": False, "all": None}
 LOT_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "": None}
-
-
-def _tab(request: HttpRequest, tabs: dict[str, Any]) -> str:
-    tab = request.GET.get("tab", "")
-    return tab if tab in tabs else next(iter(tabs))
-
-
-def _record_panels(record: models.Model) -> dict[str, Any]:
-    """What the attachments and history tabs of a detail page need."""
-    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
-    return {
-        "attachments": attachments_of(record),
-        "history": history_of(record),
-        "content_type_id": content_type.pk,
-        "upload_limit_mb": f"{settings.MAOYI_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
-    }
 
 
 def _optional_url(name: str) -> str | None:
@@ -126,13 +105,13 @@ def _product_tabs(request: HttpRequest) -> dict[str, Any]:
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = _product_or_404(pk)
     tabs = _product_tabs(request)
-    tab = _tab(request, tabs)
+    tab = chosen_tab(request, tabs)
     context: dict[str, Any] = {
         "product": product,
         "tab": tab,
         "tabs": tabs,
         "warning": selectors.registration_warning(product),
-        **_record_panels(product),
+        **record_panels(product),
     }
     if tab == "prices":
         context["level_prices"] = selectors.level_prices(product)

@@ -5,13 +5,8 @@ refused with 403; a record outside the user's data scope answers 404, the same a
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,12 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from maoyi.attachments.selectors import attachments_of
-from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError
 from maoyi.org import scope, selectors, services
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
-from maoyi.web.common import acting_employee, form_data, form_status
+from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, record_panels
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.org.forms import (
@@ -48,22 +41,6 @@ EMPLOYEE_TABS = {
     "history": gettext_lazy("操作日志"),
 }
 STATUS_FILTER = {"active": EmployeeStatus.ACTIVE, "left": EmployeeStatus.LEFT, "all": ""}
-
-
-def _tab(request: HttpRequest, tabs: dict[str, Any]) -> str:
-    tab = request.GET.get("tab", "")
-    return tab if tab in tabs else next(iter(tabs))
-
-
-def _record_panels(record: models.Model) -> dict[str, Any]:
-    """What the attachments and history tabs of a detail page need."""
-    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
-    return {
-        "attachments": attachments_of(record),
-        "history": history_of(record),
-        "content_type_id": content_type.pk,
-        "upload_limit_mb": f"{settings.MAOYI_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
-    }
 
 
 # Departments ---------------------------------------------------------------------------------------
@@ -94,12 +71,12 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = selectors.employees(request.user, status=EmployeeStatus.ACTIVE).filter(department=department)
     context = {
         "department": department,
-        "tab": _tab(request, DEPARTMENT_TABS),
+        "tab": chosen_tab(request, DEPARTMENT_TABS),
         "tabs": DEPARTMENT_TABS,
         "ancestors": selectors.departments(request.user).filter(pk__in=ancestor_ids),
         "children": selectors.departments(request.user).filter(parent=department),
         "members": members,
-        **_record_panels(department),
+        **record_panels(department),
     }
     return render(request, "web/org/department_detail.html", context)
 
@@ -203,10 +180,10 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     employee = _employee_or_404(request, pk)
     context = {
         "employee": employee,
-        "tab": _tab(request, EMPLOYEE_TABS),
+        "tab": chosen_tab(request, EMPLOYEE_TABS),
         "tabs": EMPLOYEE_TABS,
         "data_scope": scope.data_scope(employee.user),
-        **_record_panels(employee),
+        **record_panels(employee),
     }
     return render(request, "web/org/employee_detail.html", context)
 

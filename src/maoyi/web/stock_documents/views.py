@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.forms import BaseFormSet, Form
@@ -26,7 +24,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from maoyi.approvals.selectors import history_of as approval_steps
-from maoyi.attachments.selectors import attachments_of
 from maoyi.audit.selectors import history_of
 from maoyi.catalog import selectors as catalog_selectors
 from maoyi.core.documents import Status
@@ -34,7 +31,7 @@ from maoyi.core.errors import DomainError
 from maoyi.inventory import selectors
 from maoyi.inventory.models import OpeningStock, StockDocument, StockReversal, Stocktake, Transfer
 from maoyi.inventory.services import documents, opening, reversal, stocktake, transfer
-from maoyi.web.common import acting_employee, form_data
+from maoyi.web.common import acting_employee, form_data, record_panels
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import (
@@ -95,16 +92,6 @@ def _document_or_404(request: HttpRequest, model: type[StockDocument], pk: int) 
         return selectors.visible_stock_document(request.user, model, pk)
     except model.DoesNotExist:
         raise Http404 from None
-
-
-def _record_panels(record: StockDocument) -> dict[str, Any]:
-    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
-    return {
-        "attachments": attachments_of(record),
-        "history": history_of(record),
-        "content_type_id": content_type.pk,
-        "upload_limit_mb": f"{settings.MAOYI_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
-    }
 
 
 # Lists ---------------------------------------------------------------------------------------------
@@ -201,7 +188,7 @@ def _render_detail(
         "cancel_form": cancel_form or ReasonForm(),
         "action_error": action_error,
         **_lines(doc),
-        **_record_panels(doc),
+        **record_panels(doc),
     }
     return render(request, "web/stock_documents/document_detail.html", context, status=status)
 

@@ -22,11 +22,11 @@ from maoyi.core.errors import (
     NoApprover,
     NotApprover,
     NotFoundInScope,
-    PermissionRefused,
     ReasonRequired,
 )
 from maoyi.core.models import NumberingRule
 from maoyi.core.money import quantize_money
+from maoyi.core.permissions import require_permission
 from maoyi.org import scope
 from maoyi.org.models import Department, Employee, EmployeeStatus
 
@@ -247,15 +247,10 @@ def assign_number(doc: Document) -> None:
 # Administration ------------------------------------------------------------------------------------
 
 
-def _require(actor: Employee | None, perm: str) -> None:
-    if actor is not None and not actor.user.has_perm(perm):
-        raise PermissionRefused()
-
-
 @transaction.atomic
 def set_number_prefix(*, actor: Employee | None, document_type: str, prefix: str) -> NumberingRule:
     """An administrator changes a document type's number prefix; numbers already given stay."""
-    _require(actor, "core.change_numberingrule")
+    require_permission(actor, "core.change_numberingrule")
     if document_type not in document_types():
         raise DomainError(_("未知的单据类型。"), code="invalid", field="document_type")
     value = numbering.validate_prefix(prefix)
@@ -293,7 +288,7 @@ def save_rule(
     is_active: bool = True,
 ) -> ApprovalRule:
     """Create or change an approval rule; a role rule names a role, a person rule a person."""
-    _require(actor, "approvals.change_approvalrule" if rule else "approvals.add_approvalrule")
+    require_permission(actor, "approvals.change_approvalrule" if rule else "approvals.add_approvalrule")
     if document_type not in document_types():
         raise DomainError(_("未知的单据类型。"), code="invalid", field="document_type")
     if approver_kind == ApproverKind.ROLE and not role_id:
@@ -324,6 +319,6 @@ def save_rule(
 @transaction.atomic
 def delete_rule(rule: ApprovalRule, *, actor: Employee | None) -> None:
     """Rules are configuration, not posted records: an administrator may remove one."""
-    _require(actor, "approvals.delete_approvalrule")
+    require_permission(actor, "approvals.delete_approvalrule")
     audit.record(actor, "delete", rule, audit.diff(audit.snapshot(rule, RULE_FIELDS), {}))
     rule.delete()

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product, ProductPrice
-from maoyi.core.errors import DomainError, InvalidState, PermissionRefused
+from maoyi.core.errors import DomainError, InvalidState
 from maoyi.core.money import quantize_quantity
+from maoyi.core.permissions import require_permission
 from maoyi.core.trees import node_path, repath_descendants
 from maoyi.org.models import Employee
 from maoyi.org.pinyin import initials
@@ -48,11 +49,6 @@ PRICE_LEVEL_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 # A level price per price level; None removes the product's price in that level.
 LevelPrices = Mapping[PriceLevel, Decimal | None]
-
-
-def _require(actor: Employee | None, perm: str) -> None:
-    if actor is not None and not actor.user.has_perm(perm):
-        raise PermissionRefused()
 
 
 # Products ------------------------------------------------------------------------------------------
@@ -191,7 +187,7 @@ def create_product(
 ) -> Product:
     """A new product with its level prices; product codes are unique (case-insensitive) and the
     pinyin initials of its name are stored for search."""
-    _require(actor, "catalog.add_product")
+    require_permission(actor, "catalog.add_product")
     code, name, unit = code.strip(), name.strip(), unit.strip()
     registration_number = registration_number.strip()
     _check_product(
@@ -267,7 +263,7 @@ def update_product(
     """Change a product and, when `prices` is given, its prices in those levels (None removes a
     level's price; levels not given keep theirs). Its active flag changes only through
     `deactivate_product` / `reactivate_product`."""
-    _require(actor, "catalog.change_product")
+    require_permission(actor, "catalog.change_product")
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = audit.snapshot(product, PRODUCT_FIELDS)
     before["prices"] = _prices_text(product)
@@ -319,7 +315,7 @@ def update_product(
 
 
 def _set_active(product: Product, *, actor: Employee | None, active: bool) -> Product:
-    _require(actor, "catalog.change_product")
+    require_permission(actor, "catalog.change_product")
     product = Product.objects.select_for_update().get(pk=product.pk)
     if product.is_active == active:
         message = _("商品已是启用状态。") if active else _("商品已是停用状态。")
@@ -355,7 +351,7 @@ def create_category(
     *, actor: Employee | None, name: str, parent: Category | None, name_en: str = "", sort_order: int = 0
 ) -> Category:
     """A new category under `parent` (or a new top-level one); names are unique among siblings."""
-    _require(actor, "catalog.add_category")
+    require_permission(actor, "catalog.add_category")
     name = name.strip()
     if not name:
         raise DomainError(_("请填写分类名称。"), code="invalid", field="name")
@@ -389,7 +385,7 @@ def update_category(
 ) -> Category:
     """Rename or move a category; a category cannot move under itself or its own descendants, and
     cannot be switched off while active products are in it or below it."""
-    _require(actor, "catalog.change_category")
+    require_permission(actor, "catalog.change_category")
     category = Category.objects.select_for_update().get(pk=category.pk)
     before = audit.snapshot(category, CATEGORY_FIELDS)
     name = name.strip()
@@ -456,7 +452,7 @@ def create_price_level(
     sort_order: int = 0,
 ) -> PriceLevel:
     """A new price list by customer level or channel level; codes are unique."""
-    _require(actor, "catalog.add_pricelevel")
+    require_permission(actor, "catalog.add_pricelevel")
     code, name = code.strip(), name.strip()
     _check_price_level(None, code=code, name=name, kind=kind)
     try:
@@ -483,7 +479,7 @@ def update_price_level(
     is_active: bool = True,
 ) -> PriceLevel:
     """Change a price level; a switched-off level keeps its prices but takes no new ones."""
-    _require(actor, "catalog.change_pricelevel")
+    require_permission(actor, "catalog.change_pricelevel")
     level = PriceLevel.objects.select_for_update().get(pk=level.pk)
     before = audit.snapshot(level, PRICE_LEVEL_FIELDS)
     code, name = code.strip(), name.strip()

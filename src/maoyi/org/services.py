@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
-from maoyi.core.errors import DomainError, PermissionRefused
+from maoyi.core.errors import DomainError
+from maoyi.core.permissions import require_permission
 from maoyi.core.trees import node_path, repath_descendants
 from maoyi.org.models import DataScope, Department, Employee, EmployeeStatus, LoginThrottle, Role
 from maoyi.org.pinyin import initials
@@ -30,11 +31,6 @@ ROLE_FIELDS = ("code", "name", "name_en", "data_scope", "description")
 ROLE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def _require(actor: Employee | None, perm: str) -> None:
-    if actor is not None and not actor.user.has_perm(perm):
-        raise PermissionRefused()
-
-
 # Departments ---------------------------------------------------------------------------------------
 
 
@@ -43,7 +39,7 @@ def create_department(
     *, actor: Employee | None, name: str, parent: Department | None, name_en: str = "", sort_order: int = 0
 ) -> Department:
     """A new department under `parent` (or a new top-level one); names are unique among siblings."""
-    _require(actor, "org.add_department")
+    require_permission(actor, "org.add_department")
     name = name.strip()
     if not name:
         raise DomainError(_("请填写部门名称。"), code="invalid", field="name")
@@ -81,7 +77,7 @@ def update_department(
 ) -> Department:
     """Rename or move a department; a department cannot move under itself or its own descendants,
     and cannot be switched off while active employees are in it."""
-    _require(actor, "org.change_department")
+    require_permission(actor, "org.change_department")
     dept = Department.objects.select_for_update().get(pk=dept.pk)
     before = audit.snapshot(dept, DEPARTMENT_FIELDS)
     name = name.strip()
@@ -183,7 +179,7 @@ def save_role(
     """Create a role or change one; a built-in role keeps its code."""
     from django.contrib.auth.models import Group
 
-    _require(actor, "org.change_role" if role else "org.add_role")
+    require_permission(actor, "org.change_role" if role else "org.add_role")
     if data_scope not in DataScope.values:
         raise DomainError(_("数据范围无效。"), code="invalid", field="data_scope")
     perms = list(permissions)
@@ -258,7 +254,7 @@ def create_employee(
     validate: bool = True,
 ) -> Employee:
     """A login user and their employee record, in one step; user names are unique (case-insensitive)."""
-    _require(actor, "org.add_employee")
+    require_permission(actor, "org.add_employee")
     user_model = get_user_model()
     username = username.strip()
     if not username:
@@ -309,7 +305,7 @@ def update_employee(
     is_manager: bool = False,
 ) -> Employee:
     """Change an employee's record and roles (their status changes only through `leave_employee`)."""
-    _require(actor, "org.change_employee")
+    require_permission(actor, "org.change_employee")
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     before = audit.snapshot(employee, EMPLOYEE_FIELDS)
     if department.pk != employee.department_id and not department.is_active:
@@ -347,7 +343,7 @@ def leave_employee(
     """离职: the employee can no longer log in, their sessions and API tokens stop working at once,
     and `handover_to` is recorded as the colleague who takes over their book (later issues move the
     customers and open documents in the same step)."""
-    _require(actor, "org.change_employee")
+    require_permission(actor, "org.change_employee")
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     if employee.status == EmployeeStatus.LEFT:
         raise DomainError(_("%(name)s 已经离职。"), code="invalid_state", name=employee.name)
@@ -379,7 +375,7 @@ def leave_employee(
 @transaction.atomic
 def set_password(employee: Employee, *, actor: Employee | None, password: str) -> None:
     """An administrator sets a new password for someone else."""
-    _require(actor, "org.change_employee")
+    require_permission(actor, "org.change_employee")
     _check_password(password, employee.user)
     employee.user.set_password(password)
     employee.user.save(update_fields=["password"])
@@ -469,7 +465,7 @@ def authenticate_login(*, username: str, password: str, address: str, request: A
 @transaction.atomic
 def unlock_login(*, actor: Employee | None, username: str) -> int:
     """An administrator lifts a lockout on a user name."""
-    _require(actor, "org.change_employee")
+    require_permission(actor, "org.change_employee")
     return LoginThrottle.objects.filter(kind=LoginThrottle.Kind.USER, key=username.strip().lower()).update(
         failures=0, locked_until=None
     )

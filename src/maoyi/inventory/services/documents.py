@@ -18,7 +18,8 @@ from maoyi.approvals.models import ApprovalRequest
 from maoyi.audit import services as audit
 from maoyi.catalog.models import Product
 from maoyi.core.documents import Status, transition
-from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope, PermissionRefused
+from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope
+from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import StockDocument, Stocktake, Warehouse
 from maoyi.org import scope
 from maoyi.org.models import Employee
@@ -26,11 +27,6 @@ from maoyi.org.models import Employee
 D = TypeVar("D", bound=StockDocument)
 
 STATUS_LABELS = dict(Status.choices)
-
-
-def require(actor: Employee, perm: str) -> None:
-    if not actor.user.has_perm(perm):
-        raise PermissionRefused()
 
 
 def perm(doc_or_model: StockDocument | type[StockDocument], action: str) -> str:
@@ -128,7 +124,7 @@ def mark_posted(doc: StockDocument, *, actor: Employee, moves: int) -> None:
 @transaction.atomic
 def submit_document(doc: StockDocument, *, actor: Employee) -> ApprovalRequest:
     """Send a draft for approval; it needs at least one line and active goods and warehouses."""
-    require(actor, perm(doc, "change"))
+    require_permission(actor, perm(doc, "change"))
     in_scope(actor, doc)
     lines = list(doc.lines.order_by("id"))  # type: ignore[attr-defined]
     if not lines:
@@ -145,14 +141,14 @@ def submit_document(doc: StockDocument, *, actor: Employee) -> ApprovalRequest:
 @transaction.atomic
 def withdraw_document(doc: StockDocument, *, actor: Employee) -> ApprovalRequest:
     """Take a submitted document back to draft before anyone decides."""
-    require(actor, perm(doc, "change"))
+    require_permission(actor, perm(doc, "change"))
     return approvals.withdraw(doc, actor=actor)
 
 
 @transaction.atomic
 def cancel_document(doc: StockDocument, *, actor: Employee, reason: str = "") -> StockDocument:
     """作废 a draft or rejected stock document; nothing was posted, so nothing is reversed."""
-    require(actor, perm(doc, "change"))
+    require_permission(actor, perm(doc, "change"))
     approvals.cancel(doc, actor=actor, reason=reason)
     return doc
 

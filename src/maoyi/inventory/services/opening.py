@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
 from maoyi.core.money import quantize_cost, quantize_quantity
+from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import Lot, MoveKind, OpeningStock, OpeningStockLine, Warehouse
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.documents import (
@@ -27,7 +28,6 @@ from maoyi.inventory.services.documents import (
     new_document,
     perm,
     record_created,
-    require,
     summarize,
     touch,
 )
@@ -122,7 +122,7 @@ def create_opening_stock(
     *, actor: Employee, warehouse: Warehouse, lines: Sequence[OpeningLineInput], note: str = ""
 ) -> OpeningStock:
     """A draft opening stock for one warehouse, owned by the actor."""
-    require(actor, perm(OpeningStock, "add"))
+    require_permission(actor, perm(OpeningStock, "add"))
     active_warehouse(warehouse)
     cleaned = _clean_lines(lines)
     doc = new_document(OpeningStock, actor=actor, warehouse=warehouse, note=note.strip())
@@ -143,7 +143,7 @@ def update_opening_stock(
 ) -> OpeningStock:
     """Change a draft (or rejected) opening stock: its warehouse, note and the whole set of lines;
     lines left out are deleted."""
-    require(actor, perm(OpeningStock, "change"))
+    require_permission(actor, perm(OpeningStock, "change"))
     in_scope(actor, doc)
     doc = lock_editable(doc)
     active_warehouse(warehouse)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from maoyi.audit import services as audit
 from maoyi.core.documents import Status, transition
 from maoyi.core.errors import ReasonRequired
+from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import OpeningStock, StockMove, StockReversal, Stocktake, Transfer
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.documents import (
@@ -19,7 +20,6 @@ from maoyi.inventory.services.documents import (
     new_document,
     perm,
     record_created,
-    require,
     summarize,
 )
 from maoyi.org.models import Employee
@@ -39,7 +39,7 @@ def reverse_document(
     """Reverse a posted stock document at once. Refused with `insufficient_stock` when goods it
     brought in have gone out since, and with `invalid_state` when it is not posted or already
     reversed; a refusal changes nothing."""
-    require(actor, perm(StockReversal, "add"))
+    require_permission(actor, perm(StockReversal, "add"))
     in_scope(actor, doc)
     reason = (reason or "").strip()[:MAX_REASON]
     if not reason:

@@ -19,6 +19,7 @@ from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
 from maoyi.catalog.models import Category, Product
 from maoyi.core.money import quantize_quantity
+from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import Lot, StockBalance, StockMove, Stocktake, StocktakeLine, Warehouse
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.documents import (
@@ -30,7 +31,6 @@ from maoyi.inventory.services.documents import (
     new_document,
     perm,
     record_created,
-    require,
     summarize,
     touch,
 )
@@ -75,7 +75,7 @@ def start_stocktake(
 ) -> Stocktake:
     """Start counting a warehouse (optionally one product category with its sub-categories): one
     line per lot with stock, book quantity as of now, counted quantity defaulting to the book."""
-    require(actor, perm(Stocktake, "add"))
+    require_permission(actor, perm(Stocktake, "add"))
     active_warehouse(warehouse)
     balances = StockBalance.objects.filter(warehouse=warehouse, on_hand__gt=0)
     if category is not None:
@@ -130,7 +130,7 @@ def update_stocktake(
 ) -> Stocktake:
     """Enter the counted quantities. Lines of the snapshot keep their book quantity; a lot added
     now gets its book quantity as of `counted_at`; lots left out are not counted and are deleted."""
-    require(actor, perm(Stocktake, "change"))
+    require_permission(actor, perm(Stocktake, "change"))
     in_scope(actor, doc)
     doc = lock_editable(doc)
     existing = {line.lot_id: line for line in doc.lines.all()}

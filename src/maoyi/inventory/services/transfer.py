@@ -15,6 +15,7 @@ from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
 from maoyi.core.errors import DomainError
 from maoyi.core.money import quantize_quantity
+from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import Lot, Transfer, TransferLine, Warehouse
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.documents import (
@@ -27,7 +28,6 @@ from maoyi.inventory.services.documents import (
     new_document,
     perm,
     record_created,
-    require,
     summarize,
     touch,
 )
@@ -98,7 +98,7 @@ def create_transfer(
     note: str = "",
 ) -> Transfer:
     """A draft transfer from `warehouse` to `to_warehouse`, owned by the actor."""
-    require(actor, perm(Transfer, "add"))
+    require_permission(actor, perm(Transfer, "add"))
     _check_header(warehouse, to_warehouse)
     cleaned = _clean_lines(lines)
     doc = new_document(
@@ -122,7 +122,7 @@ def update_transfer(
 ) -> Transfer:
     """Change a draft (or rejected) transfer: warehouses, note and the whole set of lines; lines
     left out are deleted."""
-    require(actor, perm(Transfer, "change"))
+    require_permission(actor, perm(Transfer, "change"))
     in_scope(actor, doc)
     doc = lock_editable(doc)
     _check_header(warehouse, to_warehouse)

@@ -8,17 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
-from maoyi.core.errors import DomainError, PermissionRefused
+from maoyi.core.errors import DomainError
+from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import StockLevel, Warehouse
 from maoyi.org.models import Employee, EmployeeStatus
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "keeper", "is_active")
 WAREHOUSE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
-
-
-def _require(actor: Employee | None, perm: str) -> None:
-    if actor is not None and not actor.user.has_perm(perm):
-        raise PermissionRefused()
 
 
 def _duplicate(code: str) -> DomainError:
@@ -51,7 +47,7 @@ def create_warehouse(
     *, actor: Employee | None, code: str, name: str, address: str = "", keeper: Employee | None = None
 ) -> Warehouse:
     """A new warehouse; warehouse codes are unique (case-insensitive)."""
-    _require(actor, "inventory.add_warehouse")
+    require_permission(actor, "inventory.add_warehouse")
     code, name = code.strip(), name.strip()
     _check(None, code=code, name=name, keeper=keeper)
     try:
@@ -75,7 +71,7 @@ def update_warehouse(
     is_active: bool = True,
 ) -> Warehouse:
     """Change a warehouse; it cannot be switched off while any product is on hand in it."""
-    _require(actor, "inventory.change_warehouse")
+    require_permission(actor, "inventory.change_warehouse")
     warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
     before = audit.snapshot(warehouse, WAREHOUSE_FIELDS)
     code, name = code.strip(), name.strip()

@@ -33,17 +33,6 @@ from maoyi.org.models import Department, Employee, EmployeeStatus
 MAX_REASON = 500
 
 
-def _status_change(actor: Employee, action: str, doc: Document, old: str, reason: str = "") -> None:
-    labels = dict(Status.choices)
-    audit.record(
-        actor,
-        action,
-        doc,
-        {"status": [str(labels.get(old, old)), str(labels.get(doc.status, doc.status))]},
-        note=reason,
-    )
-
-
 def _reason(reason: str) -> str:
     text = (reason or "").strip()
     if not text:
@@ -155,7 +144,7 @@ def submit(doc: Document, *, actor: Employee) -> ApprovalRequest:
     )
     request.approvers.set(people)
     ApprovalStep.objects.create(request=request, actor=actor, decision="submit", at=request.requested_at)
-    _status_change(actor, "submit", doc, old)
+    audit.record_status_change(actor, "submit", doc, old)
     return request
 
 
@@ -173,7 +162,7 @@ def _decide(doc: Document, *, actor: Employee, approve: bool, reason: str) -> Ap
     ApprovalStep.objects.create(
         request=request, actor=actor, decision=action, reason=reason, at=timezone.now()
     )
-    _status_change(actor, action, doc, old, reason)
+    audit.record_status_change(actor, action, doc, old, note=reason)
     return request
 
 
@@ -201,7 +190,7 @@ def withdraw(doc: Document, *, actor: Employee) -> ApprovalRequest:
     old = transition(doc, "withdraw")
     _close(request, to=RequestStatus.WITHDRAWN, actor=actor)
     ApprovalStep.objects.create(request=request, actor=actor, decision="withdraw", at=timezone.now())
-    _status_change(actor, "withdraw", doc, old)
+    audit.record_status_change(actor, "withdraw", doc, old)
     return request
 
 
@@ -226,7 +215,7 @@ def unapprove(doc: Document, *, actor: Employee, reason: str) -> ApprovalRequest
     ApprovalStep.objects.create(
         request=request, actor=actor, decision="unapprove", reason=reason, at=timezone.now()
     )
-    _status_change(actor, "unapprove", doc, old, reason)
+    audit.record_status_change(actor, "unapprove", doc, old, note=reason)
     return request
 
 
@@ -235,7 +224,7 @@ def cancel(doc: Document, *, actor: Employee, reason: str = "") -> Document:
     """作废 a draft or rejected document; it stays on record with its number."""
     _in_scope(actor, doc)
     old = transition(doc, "cancel")
-    _status_change(actor, "cancel", doc, old, (reason or "").strip()[:MAX_REASON])
+    audit.record_status_change(actor, "cancel", doc, old, note=(reason or "").strip()[:MAX_REASON])
     return doc
 
 

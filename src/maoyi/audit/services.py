@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from maoyi.audit.models import AuditEntry
+from maoyi.core.documents import Status
 
 Changes = dict[str, list[Any]]
 
@@ -77,3 +78,13 @@ def record(
 def record_created(actor: Any, obj: models.Model, fields: Iterable[str]) -> AuditEntry:
     after = snapshot(obj, fields)
     return record(actor, "create", obj, {k: [None, v] for k, v in after.items() if v not in (None, "", [])})
+
+
+def record_status_change(
+    actor: Any, action: str, obj: models.Model, old: str, *, note: str = "", also: Changes | None = None
+) -> AuditEntry:
+    """A document's status change (提交, 审核通过, 过账, 红冲 …) with the statuses' labels."""
+    labels = dict(Status.choices)
+    new = getattr(obj, "status", "")
+    changes: Changes = {"status": [str(labels.get(old, old)), str(labels.get(new, new))]}
+    return record(actor, action, obj, {**changes, **(also or {})}, note=note)

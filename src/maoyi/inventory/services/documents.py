@@ -112,12 +112,8 @@ def touch(doc: StockDocument) -> None:
 def mark_posted(doc: StockDocument, *, actor: Employee, moves: int) -> None:
     """Approved → done, with the posting time, recorded in the audit trail."""
     old = transition(doc, "post", posted_at=timezone.now())
-    audit.record(
-        actor,
-        "post",
-        doc,
-        {"status": [str(STATUS_LABELS[old]), str(STATUS_LABELS[doc.status])]},
-        note=str(_("过账库存流水 %(count)s 条。") % {"count": moves}),
+    audit.record_status_change(
+        actor, "post", doc, old, note=str(_("过账库存流水 %(count)s 条。") % {"count": moves})
     )
 
 

@@ -15,7 +15,6 @@ from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import OpeningStock, StockMove, StockReversal, Stocktake, Transfer
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.documents import (
-    STATUS_LABELS,
     in_scope,
     new_document,
     perm,
@@ -64,14 +63,7 @@ def reverse_document(
         ("number", "status", "warehouse", "reverses_number", "reason"),
         summarize(_move_text(move) for move in moves),
     )
-    audit.record(
-        actor,
-        "reverse",
-        doc,
-        {
-            "status": [str(STATUS_LABELS[old]), str(STATUS_LABELS[doc.status])],
-            "reversal": [None, reversal.number],
-        },
-        note=reason,
+    audit.record_status_change(
+        actor, "reverse", doc, old, note=reason, also={"reversal": [None, reversal.number]}
     )
     return reversal

@@ -75,9 +75,13 @@ def record(
     )
 
 
-def record_created(actor: Any, obj: models.Model, fields: Iterable[str]) -> AuditEntry:
+def record_created(
+    actor: Any, obj: models.Model, fields: Iterable[str], *, also: Changes | None = None
+) -> AuditEntry:
+    """A new record: its fields' values (those set), plus `also` (a document's lines, say)."""
     after = snapshot(obj, fields)
-    return record(actor, "create", obj, {k: [None, v] for k, v in after.items() if v not in (None, "", [])})
+    changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [])}
+    return record(actor, "create", obj, {**changes, **(also or {})})
 
 
 def record_status_change(

@@ -97,12 +97,9 @@ def summarize(lines: Iterable[str]) -> str:
     return "；".join(lines)
 
 
-def record_created(actor: Employee, doc: StockDocument, fields: Iterable[str], lines: str) -> None:
-    after = audit.snapshot(doc, fields)
-    changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
-    if lines:
-        changes["lines"] = [None, lines]
-    audit.record(actor, "create", doc, changes)
+def lines_change(lines: str) -> dict[str, list[str | None]] | None:
+    """The `also` of a new document's audit entry: its lines, when it has any."""
+    return {"lines": [None, lines]} if lines else None
 
 
 def touch(doc: StockDocument) -> None:

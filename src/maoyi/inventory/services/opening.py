@@ -23,11 +23,11 @@ from maoyi.inventory.services.documents import (
     active_warehouse,
     in_scope,
     line_error,
+    lines_change,
     lock_editable,
     mark_posted,
     new_document,
     perm,
-    record_created,
     summarize,
     touch,
 )
@@ -128,7 +128,9 @@ def create_opening_stock(
     doc = new_document(OpeningStock, actor=actor, warehouse=warehouse, note=note.strip())
     doc.save()
     _write_lines(doc, cleaned)
-    record_created(actor, doc, ("number", "status", *HEADER_FIELDS), _lines_text(doc))
+    audit.record_created(
+        actor, doc, ("number", "status", *HEADER_FIELDS), also=lines_change(_lines_text(doc))
+    )
     return doc
 
 

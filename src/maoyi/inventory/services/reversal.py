@@ -16,9 +16,9 @@ from maoyi.inventory.models import OpeningStock, StockMove, StockReversal, Stock
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.documents import (
     in_scope,
+    lines_change,
     new_document,
     perm,
-    record_created,
     summarize,
 )
 from maoyi.org.models import Employee
@@ -57,11 +57,11 @@ def reverse_document(
     )
     reversal.save()
     moves = ledger.reverse(doc.ref, reversal=reversal.ref, actor=actor)
-    record_created(
+    audit.record_created(
         actor,
         reversal,
         ("number", "status", "warehouse", "reverses_number", "reason"),
-        summarize(_move_text(move) for move in moves),
+        also=lines_change(summarize(_move_text(move) for move in moves)),
     )
     audit.record_status_change(
         actor, "reverse", doc, old, note=reason, also={"reversal": [None, reversal.number]}

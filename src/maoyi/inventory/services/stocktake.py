@@ -26,11 +26,11 @@ from maoyi.inventory.services.documents import (
     active_warehouse,
     in_scope,
     line_error,
+    lines_change,
     lock_editable,
     mark_posted,
     new_document,
     perm,
-    record_created,
     summarize,
     touch,
 )
@@ -105,7 +105,12 @@ def start_stocktake(
         )
         for row in rows
     )
-    record_created(actor, doc, ("number", "status", "warehouse", "counted_at", "note"), _lines_text(doc))
+    audit.record_created(
+        actor,
+        doc,
+        ("number", "status", "warehouse", "counted_at", "note"),
+        also=lines_change(_lines_text(doc)),
+    )
     return doc
 
 

@@ -446,3 +446,21 @@ def test_a_left_approver_has_an_empty_inbox(company: Company) -> None:
     company.manager_a.user.refresh_from_db()
 
     assert not selectors.pending_for(company.manager_a.user).exists()
+
+
+def test_unapproving_a_document_that_has_moved_on_says_it_has_downstream_documents(company) -> None:
+    from maoyi.approvals.services import approve, submit, unapprove
+    from maoyi.core.errors import HasDownstream
+    from tests.docapp.models import SampleDocument
+    from tests.factories import make_sample
+
+    doc = make_sample(company.rep_a1)
+    submit(doc, actor=company.rep_a1)
+    approve(doc, actor=company.manager_a)
+    SampleDocument.objects.filter(pk=doc.pk).update(status="in_progress", downstream=True)
+    doc.refresh_from_db()
+    with pytest.raises(HasDownstream) as refused:
+        unapprove(doc, actor=company.manager_a, reason="录错了")
+    assert (refused.value.code, refused.value.message) == ("has_downstream", "已有后续单据，不能反审核。")
+    doc.refresh_from_db()
+    assert doc.status == "in_progress"

@@ -201,6 +201,8 @@ def unapprove(doc: Document, *, actor: Employee, reason: str) -> ApprovalRequest
     reason = _reason(reason)
     request = _last_request(doc, RequestStatus.APPROVED)
     if request is None or doc.status != Status.APPROVED:
+        if doc.has_downstream():  # moved on (shipped, posted…): say why, not just "wrong status"
+            raise HasDownstream()
         raise InvalidState(_("只有已审核的单据才能反审核。"))
     if not request.approvers.filter(pk=actor.pk).exists():
         raise NotApprover()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from maoyi.attachments.selectors import attachments_of
 from maoyi.audit.selectors import history_of
 from maoyi.org.models import Employee
 from maoyi.org.scope import employee_of
+
+T = TypeVar("T")
 
 
 def acting_employee(request: HttpRequest) -> Employee:
@@ -51,3 +53,12 @@ def record_panels(record: models.Model) -> dict[str, Any]:
         "content_type_id": content_type.pk,
         "upload_limit_mb": f"{settings.MAOYI_UPLOAD_MAX_BYTES / (1024 * 1024):g}",
     }
+
+
+def or_404(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a selector that raises DoesNotExist for "missing" and "out of your scope" alike, and
+    answer 404 for both."""
+    try:
+        return fetch(*args, **kwargs)
+    except ObjectDoesNotExist:
+        raise Http404 from None

@@ -12,6 +12,7 @@ from maoyi.approvals.models import ApprovalRequest, RequestStatus
 from maoyi.audit.selectors import history_of as audit_history
 from maoyi.core.errors import DomainError
 from maoyi.org.scope import employee_of
+from maoyi.web.common import or_404
 from maoyi.web.documents import document_url
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import paginate
@@ -55,10 +56,7 @@ def inbox(request: HttpRequest, tab: str = "pending") -> HttpResponse:
 
 
 def _request_or_404(request: HttpRequest, pk: int) -> ApprovalRequest:
-    try:
-        return selectors.visible_request(request.user, pk)
-    except ApprovalRequest.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.visible_request, request.user, pk)
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:

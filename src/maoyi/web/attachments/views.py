@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from maoyi.attachments import selectors, services
-from maoyi.attachments.models import Attachment
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.org import scope
+from maoyi.web.common import or_404
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -56,10 +56,7 @@ def upload(request: HttpRequest, content_type_id: int, object_id: str) -> HttpRe
 
 def download(request: HttpRequest, pk: int) -> FileResponse:
     """Only someone who may see the record gets the file, always as a download with our type."""
-    try:
-        attachment = selectors.attachment_for(request.user, pk)
-    except Attachment.DoesNotExist:
-        raise Http404 from None
+    attachment = or_404(selectors.attachment_for, request.user, pk)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -74,10 +71,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     actor = scope.employee_of(request.user)
-    try:
-        attachment = selectors.attachment_for(request.user, pk)
-    except Attachment.DoesNotExist:
-        raise Http404 from None
+    attachment = or_404(selectors.attachment_for, request.user, pk)
     if actor is None:
         raise Http404
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from maoyi.web.catalog.forms import (
     ProductForm,
     WarehouseForm,
 )
-from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, record_panels
+from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
@@ -53,10 +53,7 @@ def _optional_url(name: str) -> str | None:
 
 
 def _product_or_404(pk: int) -> Product:
-    try:
-        return selectors.product(pk)
-    except Product.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.product, pk)
 
 
 @permission_required("catalog.view_product", raise_exception=True)
@@ -180,10 +177,7 @@ def product_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _category_or_404(pk: int) -> Category:
-    try:
-        return selectors.categories().get(pk=pk)
-    except Category.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.categories().get, pk=pk)
 
 
 @permission_required("catalog.view_category", raise_exception=True)
@@ -242,10 +236,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _level_or_404(pk: int) -> PriceLevel:
-    try:
-        return selectors.price_levels().get(pk=pk)
-    except PriceLevel.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.price_levels().get, pk=pk)
 
 
 @permission_required("catalog.view_pricelevel", raise_exception=True)
@@ -302,10 +293,7 @@ def price_level_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _warehouse_or_404(pk: int) -> Warehouse:
-    try:
-        return inventory_selectors.warehouse(pk)
-    except Warehouse.DoesNotExist:
-        raise Http404 from None
+    return or_404(inventory_selectors.warehouse, pk)
 
 
 @permission_required("inventory.view_warehouse", raise_exception=True)

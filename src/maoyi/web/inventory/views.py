@@ -21,6 +21,7 @@ from maoyi.catalog import selectors as catalog_selectors
 from maoyi.catalog.models import Product
 from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, MoveKind, Warehouse
+from maoyi.web.common import or_404
 from maoyi.web.lists import PAGE_SIZES, paginate
 
 COST_PERMISSION = "inventory.view_stockmove"
@@ -53,10 +54,7 @@ def _product(request: HttpRequest) -> Product | None:
     pk = _id(request.GET.get("product"))
     if pk is None:
         return None
-    try:
-        return catalog_selectors.product(pk)
-    except Product.DoesNotExist:
-        raise Http404 from None
+    return or_404(catalog_selectors.product, pk)
 
 
 def _lot(request: HttpRequest) -> Lot | None:
@@ -64,10 +62,7 @@ def _lot(request: HttpRequest) -> Lot | None:
     pk = _id(request.GET.get("lot"))
     if pk is None:
         return None
-    try:
-        return selectors.lot_detail(pk)
-    except Lot.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.lot_detail, pk)
 
 
 # 库存查询 ------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from maoyi.core.errors import DomainError
 from maoyi.org import scope, selectors, services
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
-from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, record_panels
+from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.org.forms import (
@@ -47,10 +47,7 @@ STATUS_FILTER = {"active": EmployeeStatus.ACTIVE, "left": EmployeeStatus.LEFT, "
 
 
 def _department_or_404(request: HttpRequest, pk: int) -> Department:
-    try:
-        return selectors.visible_department(request.user, pk)
-    except Department.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.visible_department, request.user, pk)
 
 
 @permission_required("org.view_department", raise_exception=True)
@@ -136,10 +133,7 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _employee_or_404(request: HttpRequest, pk: int) -> Employee:
-    try:
-        return selectors.visible_employee(request.user, pk)
-    except Employee.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.visible_employee, request.user, pk)
 
 
 @permission_required("org.view_employee", raise_exception=True)
@@ -300,10 +294,7 @@ def employee_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _role_or_404(pk: int) -> Role:
-    try:
-        return selectors.roles().get(pk=pk)
-    except Role.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.roles().get, pk=pk)
 
 
 @permission_required("org.view_role", raise_exception=True)

@@ -22,7 +22,7 @@ from maoyi.audit import selectors as audit
 from maoyi.audit.models import AuditEntry
 from maoyi.core.documents import ACTION_LABELS, document_types
 from maoyi.core.errors import DomainError
-from maoyi.web.common import acting_employee, form_data, form_status
+from maoyi.web.common import acting_employee, form_data, form_status, or_404
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.settings.forms import PrefixForm, RuleForm
@@ -66,10 +66,7 @@ def numbering_edit(request: HttpRequest, document_type: str) -> HttpResponse:
 
 
 def _rule_or_404(pk: int) -> ApprovalRule:
-    try:
-        return approvals.rules().get(pk=pk)
-    except ApprovalRule.DoesNotExist:
-        raise Http404 from None
+    return or_404(approvals.rules().get, pk=pk)
 
 
 @permission_required("approvals.view_approvalrule", raise_exception=True)

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.forms import BaseFormSet, Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from maoyi.core.errors import DomainError
 from maoyi.inventory import selectors
 from maoyi.inventory.models import OpeningStock, StockDocument, StockReversal, Stocktake, Transfer
 from maoyi.inventory.services import documents, opening, reversal, stocktake, transfer
-from maoyi.web.common import acting_employee, form_data, record_panels
+from maoyi.web.common import acting_employee, form_data, or_404, record_panels
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import (
@@ -88,10 +88,7 @@ def _require(request: HttpRequest, model: type[StockDocument], action: str) -> N
 
 
 def _document_or_404(request: HttpRequest, model: type[StockDocument], pk: int) -> Any:
-    try:
-        return selectors.visible_stock_document(request.user, model, pk)
-    except model.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.visible_stock_document, request.user, model, pk)
 
 
 # Lists ---------------------------------------------------------------------------------------------

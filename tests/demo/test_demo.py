@@ -12,10 +12,22 @@ from django.utils import timezone
 
 from maoyi.audit.models import AuditEntry
 from maoyi.catalog.models import Category, PriceLevel, Product, ProductPrice
-from maoyi.demo.company import ACCOUNTS, PRODUCTS, load_company
+from maoyi.crm.models import Customer
+from maoyi.demo.company import (
+    ACCOUNTS,
+    CUSTOMERS,
+    OPENING_PAYABLES,
+    OPENING_RECEIVABLES,
+    PRODUCTS,
+    SUPPLIERS,
+    load_company,
+)
+from maoyi.finance import selectors as finance_selectors
+from maoyi.finance.models import Allocation, Installment, Obligation, Settlement
 from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, MoveKind, OpeningStock, StockBalance, StockLevel, StockMove, Warehouse
 from maoyi.org.models import Department, Employee
+from maoyi.purchasing.models import Supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +43,12 @@ MODELS = (
     StockMove,
     StockBalance,
     StockLevel,
+    Customer,
+    Supplier,
+    Obligation,
+    Installment,
+    Settlement,
+    Allocation,
     AuditEntry,
 )
 
@@ -141,3 +159,29 @@ def test_the_demo_command_loads_the_company_and_prints_the_accounts(capsys: pyte
     out = capsys.readouterr().out
     assert "12 product(s), 2 warehouse(s) and 23 opening stock move(s) created" in out
     assert "admin" in out and "maoyi-demo-2026" in out
+
+
+def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucket() -> None:
+    created = load_company()
+    finance = Employee.objects.get(user__username="xuting")
+
+    assert created["customers"] == len(CUSTOMERS) and created["suppliers"] == len(SUPPLIERS)
+    assert Customer.objects.filter(owner__isnull=True).count() == 1  # one customer in the public pool
+    assert Supplier.objects.filter(currency="USD").count() == 1
+    assert created["receivables"] == len(OPENING_RECEIVABLES)
+    assert created["payables"] == len(OPENING_PAYABLES)
+    assert finance_selectors.ledger_mismatches() == []
+    receivables = finance_selectors.aging(finance.user, "receivable")
+    assert all(amount > 0 for amount in receivables.totals.buckets.values())
+    # Opening receivables less the two receipts' allocations (20,000 and 178,000).
+    opening = sum(Decimal(amount) for _name, amount, _ago, _plan in OPENING_RECEIVABLES)
+    assert receivables.totals.total == opening - Decimal("198000.00")
+    # The USD payable is aged in CNY at its own rate: 9,250 USD left × 7.12.
+    payables = finance_selectors.aging(finance.user, "payable")
+    assert payables.totals.total == Decimal("86400.00") + Decimal("42300.00") + Decimal("65860.00")
+    # A salesperson sees only the money of their own customers.
+    zhangwei = Employee.objects.get(user__username="zhangwei")
+    names = set(
+        finance_selectors.obligations(zhangwei.user, "receivable").values_list("party_name", flat=True)
+    )
+    assert names == {"北京天坛医疗器械批发部", "北京朝阳康宁诊所"}

@@ -130,7 +130,7 @@ def test_a_document_type_without_rules_says_its_manager_approves(company, client
 
 
 def test_the_rule_list_reads_well_before_any_document_type_exists(company, client_for, monkeypatch):
-    monkeypatch.setattr("maoyi.approvals.selectors.document_types", dict)
+    monkeypatch.setattr("maoyi.approvals.selectors.approvable_document_types", dict)
     page = text(client_for(company.admin).get(reverse("web:rule-list")))
     assert "还没有单据类型" in page
 

@@ -14,17 +14,23 @@ from maoyi.org.models import Employee
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_MODULES = ["工作台", "审批", "商品", "库存", "组织架构", "系统设置"]
-MANAGER_MODULES = ["工作台", "审批", "商品", "库存", "组织架构"]
-STAFF_MODULES = ["工作台", "审批", "商品", "库存"]
+ORDER = ["工作台", "审批", "客户", "采购", "商品", "库存", "财务", "组织架构", "系统设置"]
+BASE = {"工作台", "审批", "商品", "库存"}
+# What each built-in role adds to the modules everyone has (工作台, 审批, 商品, 库存).
+ROLE_MODULES = {
+    "admin": {"客户", "采购", "财务", "组织架构", "系统设置"},
+    "manager": {"客户", "采购", "财务", "组织架构"},
+    "salesperson": {"客户", "财务"},
+    "sales_assistant": {"客户", "财务"},
+    "purchaser": {"采购", "财务"},
+    "logistics": {"采购"},
+    "finance": {"客户", "采购", "财务"},
+}
 
 
 def expected_modules(roles: tuple[str, ...]) -> list[str]:
-    if "admin" in roles:
-        return ADMIN_MODULES
-    if "manager" in roles:
-        return MANAGER_MODULES
-    return STAFF_MODULES
+    wanted = BASE.union(*(ROLE_MODULES[code] for code in roles))
+    return [module for module in ORDER if module in wanted]
 
 
 def sidebar_modules(html: str) -> list[str]:
@@ -77,7 +83,7 @@ def test_the_language_switch_turns_the_pages_english(company, client_for) -> Non
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("web:home")).content.decode()
     assert '<html lang="en">' in html
-    assert sidebar_modules(html) == ["Home", "Approvals", "Products", "Stock"]
+    assert sidebar_modules(html) == ["Home", "Approvals", "Customers", "Products", "Stock", "Finance"]
 
 
 def sidebar_pages(html: str, module: str) -> list[str]:

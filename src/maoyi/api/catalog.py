@@ -13,15 +13,15 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
-from maoyi.api.permissions import ModelPermission
+from maoyi.api.viewsets import CrudViewSet, actor_of, crud_schema, flag
 from maoyi.catalog import selectors, services
 from maoyi.catalog.models import Category, PriceLevel, Product, ProductPrice
 from maoyi.core.errors import PermissionRefused
@@ -29,54 +29,9 @@ from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
 from maoyi.inventory.selectors import availability
 from maoyi.inventory.services import warehouses as warehouse_services
-from maoyi.org import scope
 from maoyi.org.models import Employee, EmployeeStatus
 
 AVAILABILITY_PERMISSION = "inventory.view_stockbalance"
-TRUE_VALUES = {"true", "1", "yes"}
-FALSE_VALUES = {"false", "0", "no"}
-
-
-def _actor(request: Request) -> Employee | None:
-    return scope.employee_of(request.user)
-
-
-def _flag(request: Request, name: str) -> bool | None:
-    value = request.query_params.get(name, "").strip().lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES:
-        return False
-    return None
-
-
-def _crud_schema(
-    serializer: type[serializers.Serializer], *, list_parameters: list[Any] | None = None
-) -> Any:
-    """Refusals and the Idempotency-Key header for a list / retrieve / create / update viewset."""
-    return extend_schema_view(
-        list=extend_schema(
-            responses={200: serializer(many=True), **error_responses(401, 403)}, parameters=list_parameters
-        ),
-        retrieve=extend_schema(responses={200: serializer, **error_responses(401, 403, 404)}),
-        create=extend_schema(
-            responses={201: serializer, **error_responses(400, 401, 403, 422)}, parameters=[IDEMPOTENCY_KEY]
-        ),
-        update=extend_schema(responses={200: serializer, **error_responses(400, 401, 403, 404)}),
-        partial_update=extend_schema(responses={200: serializer, **error_responses(400, 401, 403, 404)}),
-    )
-
-
-class CrudViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    permission_classes = [ModelPermission]
-
-
 # Products ------------------------------------------------------------------------------------------
 
 
@@ -210,7 +165,7 @@ PRODUCT_LIST_PARAMETERS = [
 ]
 
 
-@_crud_schema(ProductSerializer, list_parameters=PRODUCT_LIST_PARAMETERS)
+@crud_schema(ProductSerializer, list_parameters=PRODUCT_LIST_PARAMETERS)
 class ProductViewSet(CrudViewSet):
     serializer_class = ProductSerializer
     action_permissions = {"availability": "view", "deactivate": "change", "reactivate": "change"}
@@ -228,8 +183,8 @@ class ProductViewSet(CrudViewSet):
         return selectors.products(
             search=params.get("search", "") if self.action == "list" else "",
             category=category,
-            active=_flag(self.request, "is_active") if self.action == "list" else None,
-            lot_tracked=_flag(self.request, "lot_tracked") if self.action == "list" else None,
+            active=flag(self.request, "is_active") if self.action == "list" else None,
+            lot_tracked=flag(self.request, "lot_tracked") if self.action == "list" else None,
         ).prefetch_related("prices__price_level")
 
     def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
@@ -251,7 +206,7 @@ class ProductViewSet(CrudViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = {**PRODUCT_DEFAULTS, **serializer.validated_data}
         prices = self._prices(data.pop("prices", None), None)
-        serializer.instance = services.create_product(actor=_actor(self.request), prices=prices, **data)
+        serializer.instance = services.create_product(actor=actor_of(self.request), prices=prices, **data)
 
     def perform_update(self, serializer: Any) -> None:
         product: Product = serializer.instance
@@ -259,7 +214,7 @@ class ProductViewSet(CrudViewSet):
         data = {**current, **serializer.validated_data}
         prices = self._prices(data.pop("prices", None), product)
         serializer.instance = services.update_product(
-            product, actor=_actor(self.request), prices=prices, **data
+            product, actor=actor_of(self.request), prices=prices, **data
         )
 
     @extend_schema(
@@ -287,7 +242,7 @@ class ProductViewSet(CrudViewSet):
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str | None = None) -> Response:
         """停用: new documents can no longer pick the product."""
-        product = services.deactivate_product(self.get_object(), actor=_actor(request))
+        product = services.deactivate_product(self.get_object(), actor=actor_of(request))
         return Response(ProductSerializer(product).data)
 
     @extend_schema(
@@ -298,7 +253,7 @@ class ProductViewSet(CrudViewSet):
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, pk: str | None = None) -> Response:
         """启用 a product that was switched off."""
-        product = services.reactivate_product(self.get_object(), actor=_actor(request))
+        product = services.reactivate_product(self.get_object(), actor=actor_of(request))
         return Response(ProductSerializer(product).data)
 
 
@@ -321,7 +276,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-@_crud_schema(WarehouseSerializer, list_parameters=[OpenApiParameter("is_active", OpenApiTypes.BOOL)])
+@crud_schema(WarehouseSerializer, list_parameters=[OpenApiParameter("is_active", OpenApiTypes.BOOL)])
 class WarehouseViewSet(CrudViewSet):
     serializer_class = WarehouseSerializer
     ordering_fields = ["code", "name", "id"]
@@ -332,7 +287,7 @@ class WarehouseViewSet(CrudViewSet):
         listing = self.action == "list"
         return inventory_selectors.warehouses(
             search=self.request.query_params.get("search", "") if listing else "",
-            active=_flag(self.request, "is_active") if listing else None,
+            active=flag(self.request, "is_active") if listing else None,
         )
 
     def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
@@ -344,7 +299,7 @@ class WarehouseViewSet(CrudViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = warehouse_services.create_warehouse(
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             code=data["code"],
             name=data["name"],
             address=data.get("address", ""),
@@ -356,7 +311,7 @@ class WarehouseViewSet(CrudViewSet):
         data = serializer.validated_data
         serializer.instance = warehouse_services.update_warehouse(
             warehouse,
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             code=data.get("code", warehouse.code),
             name=data.get("name", warehouse.name),
             address=data.get("address", warehouse.address),
@@ -384,7 +339,7 @@ class CategorySerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-@_crud_schema(CategorySerializer)
+@crud_schema(CategorySerializer)
 class CategoryViewSet(CrudViewSet):
     serializer_class = CategorySerializer
     search_fields = ["name", "name_en"]
@@ -397,7 +352,7 @@ class CategoryViewSet(CrudViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.create_category(
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             name=data["name"],
             parent=data.get("parent"),
             name_en=data.get("name_en", ""),
@@ -409,7 +364,7 @@ class CategoryViewSet(CrudViewSet):
         data = serializer.validated_data
         serializer.instance = services.update_category(
             category,
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             name=data.get("name", category.name),
             parent=data.get("parent", category.parent),
             name_en=data.get("name_en", category.name_en),
@@ -427,7 +382,7 @@ class PriceLevelSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-@_crud_schema(PriceLevelSerializer)
+@crud_schema(PriceLevelSerializer)
 class PriceLevelViewSet(CrudViewSet):
     serializer_class = PriceLevelSerializer
     search_fields = ["code", "name", "name_en"]
@@ -440,7 +395,7 @@ class PriceLevelViewSet(CrudViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.create_price_level(
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             code=data["code"],
             name=data["name"],
             kind=data.get("kind", "customer"),
@@ -453,7 +408,7 @@ class PriceLevelViewSet(CrudViewSet):
         data = serializer.validated_data
         serializer.instance = services.update_price_level(
             level,
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             code=data.get("code", level.code),
             name=data.get("name", level.name),
             kind=data.get("kind", level.kind),

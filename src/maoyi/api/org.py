@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,12 +15,9 @@ from rest_framework.response import Response
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
+from maoyi.api.viewsets import actor_of, crud_schema
 from maoyi.org import scope, selectors, services
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
-
-
-def _actor(request: Request) -> Employee | None:
-    return scope.employee_of(request.user)
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -39,20 +36,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-def _crud_schema(serializer: type[serializers.Serializer]) -> Any:
-    """Refusals and the Idempotency-Key header for a list / retrieve / create / update viewset."""
-    return extend_schema_view(
-        list=extend_schema(responses={200: serializer(many=True), **error_responses(401, 403)}),
-        retrieve=extend_schema(responses={200: serializer, **error_responses(401, 403, 404)}),
-        create=extend_schema(
-            responses={201: serializer, **error_responses(400, 401, 403, 422)}, parameters=[IDEMPOTENCY_KEY]
-        ),
-        update=extend_schema(responses={200: serializer, **error_responses(400, 401, 403, 404)}),
-        partial_update=extend_schema(responses={200: serializer, **error_responses(400, 401, 403, 404)}),
-    )
-
-
-@_crud_schema(DepartmentSerializer)
+@crud_schema(DepartmentSerializer)
 class DepartmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -72,7 +56,7 @@ class DepartmentViewSet(
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.create_department(
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             name=data["name"],
             parent=data.get("parent"),
             name_en=data.get("name_en", ""),
@@ -85,7 +69,7 @@ class DepartmentViewSet(
         parent = serializer.validated_data.get("parent", dept.parent)
         serializer.instance = services.update_department(
             dept,
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             name=data["name"],
             parent=parent,
             name_en=data.get("name_en", ""),
@@ -130,7 +114,7 @@ class LeaveSerializer(serializers.Serializer):
     )
 
 
-@_crud_schema(EmployeeSerializer)
+@crud_schema(EmployeeSerializer)
 class EmployeeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -160,7 +144,7 @@ class EmployeeViewSet(
         if not data.get("password"):
             raise serializers.ValidationError({"password": [_("请设置初始密码。")]})
         serializer.instance = services.create_employee(
-            actor=_actor(self.request),
+            actor=actor_of(self.request),
             username=data["user"]["username"],
             password=data["password"],
             name=data["name"],
@@ -178,7 +162,7 @@ class EmployeeViewSet(
         data = serializer.validated_data
         if "user" in data and data["user"]["username"] != employee.user.username:
             raise serializers.ValidationError({"username": [_("登录名不能修改。")]})
-        actor = _actor(self.request)
+        actor = actor_of(self.request)
         serializer.instance = services.update_employee(
             employee,
             actor=actor,
@@ -205,6 +189,6 @@ class EmployeeViewSet(
         form = LeaveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         employee = services.leave_employee(
-            employee, actor=_actor(request), handover_to=form.validated_data["handover_to"]
+            employee, actor=actor_of(request), handover_to=form.validated_data["handover_to"]
         )
         return Response(EmployeeSerializer(employee).data)

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from maoyi.api import crm, finance, purchasing
 from maoyi.api.approvals import ApprovalViewSet
 from maoyi.api.catalog import CategoryViewSet, PriceLevelViewSet, ProductViewSet, WarehouseViewSet
 from maoyi.api.inventory import LotViewSet, StockBalanceViewSet, StockMoveViewSet
@@ -18,6 +19,8 @@ router.register("price-levels", PriceLevelViewSet, basename="price-level")
 router.register("stock-balances", StockBalanceViewSet, basename="stock-balance")
 router.register("stock-moves", StockMoveViewSet, basename="stock-move")
 router.register("lots", LotViewSet, basename="lot")
+for module in (crm, purchasing, finance):
+    module.register(router)
 
 app_name = "api"
 urlpatterns = [

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from maoyi.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep, RequestStatus
 from maoyi.core import numbering
-from maoyi.core.documents import document_types
+from maoyi.core.documents import approvable_document_types, document_types
 from maoyi.org import scope
 
 _BASE = ("requested_by", "decided_by", "department", "content_type")
@@ -120,7 +120,7 @@ def rule_groups() -> list[RuleGroup]:
     ordered = rules().order_by("document_type", F("min_amount").asc(nulls_first=True), "id")
     for rule in ordered:
         by_type.setdefault(rule.document_type, []).append(rule)
-    installed = sorted(document_types().items())
+    installed = sorted(approvable_document_types().items())
     groups = [RuleGroup(code, kind.label, by_type.pop(code, [])) for code, kind in installed]
     groups += [RuleGroup(code, code, found, installed=False) for code, found in sorted(by_type.items())]
     return groups

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from maoyi.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep, ApproverKind, RequestStatus
 from maoyi.audit import services as audit
 from maoyi.core import numbering
-from maoyi.core.documents import Document, Status, document_types, transition
+from maoyi.core.documents import Document, Status, approvable_document_types, document_types, transition
 from maoyi.core.errors import (
     DomainError,
     HasDownstream,
@@ -280,7 +280,7 @@ def save_rule(
 ) -> ApprovalRule:
     """Create or change an approval rule; a role rule names a role, a person rule a person."""
     require_permission(actor, "approvals.change_approvalrule" if rule else "approvals.add_approvalrule")
-    if document_type not in document_types():
+    if document_type not in approvable_document_types():
         raise DomainError(_("未知的单据类型。"), code="invalid", field="document_type")
     if approver_kind == ApproverKind.ROLE and not role_id:
         raise DomainError(_("请选择审批角色。"), code="invalid", field="role")

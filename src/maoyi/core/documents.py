@@ -56,6 +56,8 @@ ACTION_LABELS: dict[str, Any] = {
     "cancel": _("作废"),
     "reverse": _("红冲"),
     "post": _("过账"),
+    "allocate": _("核销"),
+    "unallocate": _("取消核销"),
 }
 
 
@@ -73,6 +75,9 @@ class Document(models.Model):
 
     DOCUMENT_TYPE: ClassVar[str] = ""
     accepts_attachments: ClassVar[bool] = True
+    # False for records posted at once by their own service (receipts, payments, receivables):
+    # they are numbered like documents but never go through approval.
+    approvable: ClassVar[bool] = True
     DEFAULT_PREFIX: ClassVar[str] = ""
     TRANSITIONS: ClassVar[dict[str, tuple[frozenset[str], str]]] = TRANSITIONS
 
@@ -117,6 +122,10 @@ class DocumentType:
     default_prefix: str
     model: type[Document]
 
+    @property
+    def approvable(self) -> bool:
+        return self.model.approvable
+
 
 def document_types() -> dict[str, DocumentType]:
     """Every concrete Document model installed, by its DOCUMENT_TYPE code."""
@@ -130,6 +139,11 @@ def document_types() -> dict[str, DocumentType]:
                 model=model,
             )
     return found
+
+
+def approvable_document_types() -> dict[str, DocumentType]:
+    """The document types approval rules may be set for."""
+    return {code: kind for code, kind in document_types().items() if kind.approvable}
 
 
 def transition(doc: Document, action: str, **also: Any) -> str:

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 
@@ -60,3 +61,31 @@ def quantize_quantity(value: Decimal) -> Decimal:
 
 def quantize_cost(value: Decimal) -> Decimal:
     return value.quantize(COST_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+class Currency(models.TextChoices):
+    """The currencies documents may be in; the books are kept in CNY (本位币)."""
+
+    CNY = "CNY", _("人民币")
+    USD = "USD", _("美元")
+    EUR = "EUR", _("欧元")
+    JPY = "JPY", _("日元")
+    HKD = "HKD", _("港币")
+
+
+BASE_CURRENCY = Currency.CNY
+RATE_QUANTUM = Decimal("0.000001")
+
+
+class RateField(models.DecimalField):
+    """An exchange rate to CNY: how many yuan one unit of the currency is worth (6 decimals)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 16)
+        kwargs.setdefault("decimal_places", 6)
+        super().__init__(*args, **kwargs)
+
+
+def to_base(amount: Decimal, rate: Decimal) -> Decimal:
+    """An amount in a document's currency, in CNY at the document's rate, to the cent."""
+    return quantize_money(amount * rate)

@@ -1,7 +1,9 @@
 """The demo company of PRODUCT.md: a Beijing importer and distributor of medical consumables, with
-its goods (categories, price levels, products with registration numbers and prices), two warehouses
-and an opening stock in lots. Loading is idempotent: existing rows are kept as they are, and the
-opening stock is posted once."""
+its goods (categories, price levels, products with registration numbers and prices), two warehouses,
+an opening stock in lots, customers of every kind (one in the public pool), suppliers (one paid in
+USD), opening receivables and payables spread over every aging bucket, and a few receipts and
+payments. Loading is idempotent: existing rows are kept as they are, and opening balances are
+posted once."""
 
 from __future__ import annotations
 
@@ -17,12 +19,19 @@ from maoyi.approvals import services as approval_services
 from maoyi.approvals.models import ApprovalRule, ApproverKind
 from maoyi.catalog import services as catalog
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product
+from maoyi.crm import services as crm_services
+from maoyi.crm.models import Customer
+from maoyi.finance import services as finance
+from maoyi.finance.models import Direction, Obligation
+from maoyi.finance.parties import PartyKind, get_party
 from maoyi.inventory.models import OpeningStock, StockMove, Warehouse
 from maoyi.inventory.services import documents as stock_documents
 from maoyi.inventory.services import opening
 from maoyi.inventory.services import warehouses as warehouse_services
 from maoyi.org import services
 from maoyi.org.models import Department, Employee, Role
+from maoyi.purchasing.models import Supplier
+from maoyi.purchasing.services import suppliers as supplier_services
 
 COMPANY = "北京贸易医疗器械有限公司"
 
@@ -330,6 +339,249 @@ def load_opening_stock(*, today: dt.date | None = None) -> int:
     return moves
 
 
+# Customers, suppliers and money -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    kind: str
+    level: str
+    owner: str | None  # username; None: in the public pool (公海)
+    phone: str
+    tax_id: str
+    address: str
+    credit_limit: str
+    price_level: str | None = None  # price level code
+    channel_partner: str | None = None  # name of the distributor that serves it
+    parent: str | None = None  # name of the partner above (channel tree)
+    source: str = ""
+
+
+# Names, phones and tax ids are made up for the demo.
+# fmt: off
+CUSTOMERS: tuple[DemoCustomer, ...] = (
+    DemoCustomer("北京朝阳康宁诊所", "end_customer", "b", "zhangwei", "010-65001234",
+                 "91110105MA01ABCD1X", "北京市朝阳区建国路88号", "50000", source="cold_call"),
+    DemoCustomer("北京天坛医疗器械批发部", "end_customer", "a", "zhangwei", "010-67012345",
+                 "91110101MA02BCDE2Y", "北京市东城区永定门外大街12号", "200000", "vip", source="exhibition"),
+    DemoCustomer("北京海淀博爱门诊部", "end_customer", "c", "chenjing", "010-82003456",
+                 "91110108MA03CDEF3Z", "北京市海淀区中关村南大街5号", "30000", source="referral"),
+    DemoCustomer("华北医疗集团", "hospital_system", "a", "wufang", "022-23004567",
+                 "91120000MA04DEFG4A", "天津市和平区南京路219号", "800000", "vip", source="tender"),
+    DemoCustomer("济南仁心医院管理有限公司", "hospital_system", "b", "sunhao", "0531-86005678",
+                 "91370100MA05EFGH5B", "山东省济南市历下区泉城路26号", "300000", source="tender"),
+    DemoCustomer("河北安康医药有限公司", "distributor", "a", "qianli", "0311-87006789",
+                 "91130100MA06FGHI6C", "河北省石家庄市长安区中山东路100号", "500000", "agent-1",
+                 source="exhibition"),
+    DemoCustomer("保定惠民医疗器械经营部", "agent", "b", "hemin", "0312-50007890",
+                 "91130600MA07GHIJ7D", "河北省保定市竞秀区东风路66号", "100000", "agent-1",
+                 parent="河北安康医药有限公司", source="referral"),
+    DemoCustomer("石家庄长安社区卫生服务中心", "end_customer", "c", "hemin", "0311-85008901",
+                 "", "河北省石家庄市长安区广安街3号", "0", channel_partner="河北安康医药有限公司"),
+    DemoCustomer("通州永顺卫生院", "end_customer", "c", None, "010-69009012",
+                 "", "北京市通州区永顺镇新华北路1号", "0", source="website"),
+)
+# fmt: on
+
+
+@dataclass(frozen=True)
+class DemoSupplier:
+    name: str
+    currency: str
+    buyer: str
+    phone: str
+    tax_id: str
+    bank_name: str
+    bank_account: str
+    payment_terms_days: int
+    address: str
+
+
+SUPPLIERS: tuple[DemoSupplier, ...] = (
+    DemoSupplier(
+        "江西华康医疗器械有限公司",
+        "CNY",
+        "mali",
+        "0791-88001122",
+        "91360100MA35HKYL1E",
+        "中国银行南昌分行",
+        "6216 6100 0001 2345 678",
+        30,
+        "江西省南昌市进贤县医疗器械产业园",
+    ),
+    DemoSupplier(
+        "湖北安护防护用品有限公司",
+        "CNY",
+        "mali",
+        "0716-83002233",
+        "91421000MA49AHFH2F",
+        "中国工商银行仙桃支行",
+        "1812 0210 0920 0012 345",
+        45,
+        "湖北省仙桃市彭场镇无纺布工业园",
+    ),
+    DemoSupplier(
+        "山东康检生物科技有限公司",
+        "CNY",
+        "gaofeng",
+        "0531-88003344",
+        "91370100MA3CKJSW3G",
+        "招商银行济南分行",
+        "5319 0123 4510 601",
+        30,
+        "山东省济南市高新区舜华路2000号",
+    ),
+    DemoSupplier(
+        "Medivena Medical GmbH",
+        "USD",
+        "gaofeng",
+        "+49-6221-500700",
+        "DE281234567",
+        "Deutsche Bank Heidelberg",
+        "DE89 3704 0044 0532 0130 00",
+        60,
+        "Im Neuenheimer Feld 582, Heidelberg",
+    ),
+)
+
+# Opening balances: (party name, amount, days ago it arose, [(days from today it is due, amount)]).
+# Due dates spread over every aging bucket; one customer pays in two installments.
+OPENING_RECEIVABLES: tuple[tuple[str, str, int, tuple[tuple[int, str], ...]], ...] = (
+    ("北京天坛医疗器械批发部", "48600.00", 75, ((-45, "48600.00"),)),
+    ("北京朝阳康宁诊所", "12850.00", 20, ((10, "12850.00"),)),
+    ("北京海淀博爱门诊部", "8620.00", 130, ((-100, "8620.00"),)),
+    ("华北医疗集团", "356000.00", 40, ((-10, "178000.00"), (50, "178000.00"))),
+    ("济南仁心医院管理有限公司", "96500.00", 95, ((-65, "96500.00"),)),
+    ("河北安康医药有限公司", "158000.00", 30, ((0, "158000.00"),)),
+    ("保定惠民医疗器械经营部", "23400.00", 50, ((-20, "23400.00"),)),
+)
+# (supplier name, amount, currency, exchange rate, days ago, [(days from today due, amount)])
+OPENING_PAYABLES: tuple[tuple[str, str, str, str, int, tuple[tuple[int, str], ...]], ...] = (
+    ("江西华康医疗器械有限公司", "86400.00", "CNY", "1", 25, ((5, "86400.00"),)),
+    ("湖北安护防护用品有限公司", "42300.00", "CNY", "1", 70, ((-25, "42300.00"),)),
+    ("Medivena Medical GmbH", "18500.00", "USD", "7.1200", 45, ((-15, "9250.00"), (45, "9250.00"))),
+)
+
+
+def load_parties() -> dict[str, int]:
+    """The demo's customers (with channel trees and one in the public pool) and suppliers (one
+    foreign, paid in USD); customers are created by their owners, suppliers by purchasing."""
+    created = {"customers": 0, "suppliers": 0}
+    levels = {p.code: p for p in PriceLevel.objects.all()}
+    for item in CUSTOMERS:
+        if Customer.objects.filter(name=item.name).exists():
+            continue
+        owner = Employee.objects.get(user__username=item.owner) if item.owner else None
+        crm_services.create_customer(
+            actor=owner,
+            name=item.name,
+            kind=item.kind,
+            level=item.level,
+            phone=item.phone,
+            tax_id=item.tax_id,
+            address=item.address,
+            credit_limit=Decimal(item.credit_limit),
+            price_level=levels.get(item.price_level) if item.price_level else None,
+            parent=Customer.objects.get(name=item.parent) if item.parent else None,
+            channel_partner=Customer.objects.get(name=item.channel_partner) if item.channel_partner else None,
+            source=item.source,
+            owner=owner,
+        )
+        created["customers"] += 1
+    for supplier in SUPPLIERS:
+        if Supplier.objects.filter(name=supplier.name).exists():
+            continue
+        buyer = Employee.objects.get(user__username=supplier.buyer)
+        supplier_services.create_supplier(
+            actor=buyer,
+            name=supplier.name,
+            currency=supplier.currency,
+            phone=supplier.phone,
+            tax_id=supplier.tax_id,
+            bank_name=supplier.bank_name,
+            bank_account=supplier.bank_account,
+            payment_terms_days=supplier.payment_terms_days,
+            address=supplier.address,
+            buyer=buyer,
+        )
+        created["suppliers"] += 1
+    return created
+
+
+def _plan(today: dt.date, plan: tuple[tuple[int, str], ...]) -> list[finance.InstallmentInput]:
+    return [finance.InstallmentInput(today + dt.timedelta(days=d), Decimal(a)) for d, a in plan]
+
+
+def load_money(*, today: dt.date | None = None) -> dict[str, int]:
+    """Opening receivables and payables entered by finance, once, spread over every aging bucket;
+    then a customer's part payment, a hospital group's first installment with an advance left
+    over, and the first installment paid to the foreign supplier."""
+    created = {"receivables": 0, "payables": 0, "settlements": 0}
+    if Obligation.objects.filter(is_opening=True).exists():
+        return created
+    today = today or timezone.localdate()
+    clerk = Employee.objects.get(user__username="xuting")
+    customers = {c.name: c for c in Customer.objects.filter(name__in=[r[0] for r in OPENING_RECEIVABLES])}
+    suppliers = {s.name: s for s in Supplier.objects.filter(name__in=[p[0] for p in OPENING_PAYABLES])}
+    receivables = {}
+    for name, amount, ago, plan in OPENING_RECEIVABLES:
+        party = get_party(clerk.user, PartyKind.CUSTOMER, customers[name].pk)
+        assert party is not None
+        receivables[name] = finance.create_opening_balance(
+            direction=Direction.RECEIVABLE,
+            actor=clerk,
+            party=party,
+            amount=Decimal(amount),
+            issued_on=today - dt.timedelta(days=ago),
+            installments=_plan(today, plan),
+            reference=f"K3-AR-{ago:03d}",
+            note="旧系统期初应收",
+        )
+        created["receivables"] += 1
+    payables = {}
+    for name, amount, currency, rate, ago, plan in OPENING_PAYABLES:
+        party = get_party(clerk.user, PartyKind.SUPPLIER, suppliers[name].pk)
+        assert party is not None
+        payables[name] = finance.create_opening_balance(
+            direction=Direction.PAYABLE,
+            actor=clerk,
+            party=party,
+            amount=Decimal(amount),
+            currency=currency,
+            exchange_rate=Decimal(rate),
+            issued_on=today - dt.timedelta(days=ago),
+            installments=_plan(today, plan),
+            reference=f"K3-AP-{ago:03d}",
+            note="旧系统期初应付",
+        )
+        created["payables"] += 1
+    tiantan = receivables["北京天坛医疗器械批发部"]
+    hebei = receivables["华北医疗集团"]
+    medivena = payables["Medivena Medical GmbH"]
+    settlements: tuple[tuple[str, Obligation, str, str, int, str, str, str], ...] = (
+        (Direction.RECEIVABLE, tiantan, "20000.00", "20000.00", 12, "CNY", "1", "中行回单 20261115-0087"),
+        (Direction.RECEIVABLE, hebei, "180000.00", "178000.00", 8, "CNY", "1", "工行回单 20261119-0312"),
+        (Direction.PAYABLE, medivena, "9250.00", "9250.00", 14, "USD", "7.1050", "SWIFT MT103 0458"),
+    )
+    for direction, record, amount, allocate, days_ago, currency, rate, reference in settlements:
+        party = get_party(clerk.user, record.party_kind, record.party_id)
+        assert party is not None
+        finance.record_settlement(
+            direction=direction,
+            actor=clerk,
+            party=party,
+            amount=Decimal(amount),
+            occurred_on=today - dt.timedelta(days=days_ago),
+            currency=currency,
+            exchange_rate=Decimal(rate),
+            reference=reference,
+            allocations=[finance.AllocationInput(record.pk, Decimal(allocate))],
+        )
+        created["settlements"] += 1
+    return created
+
+
 @transaction.atomic
 def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     """Departments, the built-in roles, the demo accounts, the goods, the warehouses and the
@@ -362,4 +614,6 @@ def load_company(*, today: dt.date | None = None) -> dict[str, int]:
         created["employees"] += 1
     created.update(load_goods(today=today))
     created["stock_moves"] = load_opening_stock(today=today)
+    created.update(load_parties())
+    created.update(load_money(today=today))
     return created

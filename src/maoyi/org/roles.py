@@ -61,30 +61,84 @@ STOCK_DOCUMENTS = tuple(
 )
 MANAGE_WAREHOUSES = ("inventory.add_warehouse", "inventory.change_warehouse")
 
+# Customers belong to the company; data scope decides whose a salesperson sees.
+WORK_CUSTOMERS = ("crm.view_customer", "crm.add_customer", "crm.change_customer")
+MAINTAIN_SUPPLIERS = ("purchasing.view_supplier", "purchasing.add_supplier", "purchasing.change_supplier")
+# Salespeople see what their customers owe and paid; purchasers what we owe suppliers.
+SEE_RECEIVABLES = ("finance.view_receivable", "finance.view_receipt")
+SEE_PAYABLES = ("finance.view_payable", "finance.view_payment")
+KEEP_MONEY_LEDGER = tuple(
+    f"finance.{verb}_{model}"
+    for model in ("receivable", "payable", "receipt", "payment")
+    for verb in ("view", "add", "change")
+)
+
 BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
-    RoleDefault("salesperson", "业务员", "Salesperson", DataScope.OWN, LOOK_UP_GOODS),
-    RoleDefault("sales_assistant", "业务助理", "Sales assistant", DataScope.DEPARTMENT, LOOK_UP_GOODS),
+    RoleDefault(
+        "salesperson",
+        "业务员",
+        "Salesperson",
+        DataScope.OWN,
+        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES),
+    ),
+    RoleDefault(
+        "sales_assistant",
+        "业务助理",
+        "Sales assistant",
+        DataScope.DEPARTMENT,
+        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES),
+    ),
     RoleDefault(
         "manager",
         "部门经理",
         "Manager",
         DataScope.DEPARTMENT,
-        ("org.view_department", "org.view_employee", *SEE_STOCK),
+        (
+            "org.view_department",
+            "org.view_employee",
+            *SEE_STOCK,
+            *WORK_CUSTOMERS,
+            "purchasing.view_supplier",
+            *SEE_RECEIVABLES,
+            *SEE_PAYABLES,
+        ),
     ),
-    RoleDefault("purchaser", "采购员", "Purchaser", DataScope.OWN, (*SEE_STOCK, *MAINTAIN_CATALOG)),
+    RoleDefault(
+        "purchaser",
+        "采购员",
+        "Purchaser",
+        DataScope.OWN,
+        (*SEE_STOCK, *MAINTAIN_CATALOG, *MAINTAIN_SUPPLIERS, *SEE_PAYABLES),
+    ),
     RoleDefault(
         "logistics",
         "仓管/物流",
         "Logistics",
         DataScope.ALL,
-        (*SEE_STOCK, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES),
+        (*SEE_STOCK, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES, "purchasing.view_supplier"),
     ),
-    RoleDefault("finance", "财务", "Finance", DataScope.ALL, SEE_STOCK),
+    RoleDefault(
+        "finance",
+        "财务",
+        "Finance",
+        DataScope.ALL,
+        (*SEE_STOCK, "crm.view_customer", "purchasing.view_supplier", *KEEP_MONEY_LEDGER),
+    ),
     RoleDefault(
         "admin",
         "管理员",
         "Administrator",
         DataScope.ALL,
-        (*ADMIN_PERMISSIONS, *SEE_STOCK, *MAINTAIN_CATALOG, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES),
+        (
+            *ADMIN_PERMISSIONS,
+            *SEE_STOCK,
+            *MAINTAIN_CATALOG,
+            *STOCK_DOCUMENTS,
+            *MANAGE_WAREHOUSES,
+            *WORK_CUSTOMERS,
+            *MAINTAIN_SUPPLIERS,
+            *SEE_RECEIVABLES,
+            *SEE_PAYABLES,
+        ),
     ),
 )

@@ -83,11 +83,37 @@ def managers_of(department: Department) -> list[Employee]:
 # The administration pages ---------------------------------------------------------------------------
 
 # Apps whose permissions a role may grant on the pages built so far, in the order a role form lists them.
-ROLE_PERMISSION_APPS = ("org", "core", "approvals", "attachments", "audit", "catalog", "inventory")
-# Bookkeeping no one is granted: login and number counters, and writes to append-only records.
+ROLE_PERMISSION_APPS = (
+    "org",
+    "core",
+    "approvals",
+    "attachments",
+    "audit",
+    "catalog",
+    "inventory",
+    "crm",
+    "purchasing",
+    "finance",
+)
+# Bookkeeping no one is granted: login and number counters, writes to append-only records, the
+# money ledger's shared tables (roles are granted on the receivable/payable/receipt/payment
+# proxies), supplier contacts (edited with the supplier) and deleting what is never deleted.
 _APPEND_ONLY = ("auditentry", "approvalstep")
-HIDDEN_PERMISSIONS = Q(content_type__model__in=("loginthrottle", "documentsequence")) | Q(
-    codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY]
+_NEVER_DELETED = ("customer", "supplier", "receivable", "payable", "receipt", "payment")
+HIDDEN_PERMISSIONS = (
+    Q(
+        content_type__model__in=(
+            "loginthrottle",
+            "documentsequence",
+            "obligation",
+            "settlement",
+            "installment",
+            "allocation",
+            "suppliercontact",
+        )
+    )
+    | Q(codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY])
+    | Q(codename__in=[f"delete_{model}" for model in _NEVER_DELETED])
 )
 
 

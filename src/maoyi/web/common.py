@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 
 from maoyi.attachments.selectors import attachments_of
 from maoyi.audit.selectors import history_of
+from maoyi.core.errors import NotFoundInScope
 from maoyi.org.models import Employee
 from maoyi.org.scope import employee_of
 
@@ -56,9 +57,9 @@ def record_panels(record: models.Model) -> dict[str, Any]:
 
 
 def or_404(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a selector that raises DoesNotExist for "missing" and "out of your scope" alike, and
-    answer 404 for both."""
+    """Call a selector that raises DoesNotExist or NotFoundInScope for "missing" and "out of your
+    scope" alike, and answer 404 for both."""
     try:
         return fetch(*args, **kwargs)
-    except ObjectDoesNotExist:
+    except (ObjectDoesNotExist, NotFoundInScope):
         raise Http404 from None

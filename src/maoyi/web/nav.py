@@ -1,5 +1,5 @@
 """The sidebar: modules and their pages, each shown only to users holding its permission.
-Later issues add their modules here (CRM, purchasing, sales, inventory, finance, reports)."""
+Later issues add their modules here (sales, reports)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,18 @@ MODULES: tuple[Module, ...] = (
         "checkbox",
         (Page(_("待我审批"), "web:approval-inbox"), Page(_("我提交的"), "web:approval-submitted")),
     ),
-    # Pages of the goods and stock modules are added by web/catalog, web/inventory, web/stock_documents.
+    Module(
+        "crm",
+        pgettext_lazy("menu", "客户"),
+        "users",
+        (Page(pgettext_lazy("menu", "客户"), "web:customer-list", "crm.view_customer"),),
+    ),
+    Module(
+        "purchasing",
+        pgettext_lazy("menu", "采购"),
+        "truck-delivery",
+        (Page(pgettext_lazy("menu", "供应商"), "web:supplier-list", "purchasing.view_supplier"),),
+    ),
     Module(
         "catalog",
         pgettext_lazy("menu", "商品"),
@@ -60,6 +71,20 @@ MODULES: tuple[Module, ...] = (
             Page(_("期初库存"), "web:opening-list", "inventory.view_openingstock"),
             Page(_("盘点"), "web:stocktake-list", "inventory.view_stocktake"),
             Page(_("调拨"), "web:transfer-list", "inventory.view_transfer"),
+        ),
+    ),
+    Module(
+        "finance",
+        pgettext_lazy("menu", "财务"),
+        "cash",
+        (
+            Page(_("应收款"), "web:receivable-list", "finance.view_receivable"),
+            Page(_("收款单"), "web:receipt-list", "finance.view_receipt"),
+            Page(_("应付款"), "web:payable-list", "finance.view_payable"),
+            Page(_("付款单"), "web:payment-list", "finance.view_payment"),
+            Page(_("到期提醒"), "web:finance-due", "finance.view_receivable"),
+            Page(_("账龄分析"), "web:finance-aging", "finance.view_receivable"),
+            Page(_("对账单"), "web:finance-statement", "finance.view_receivable"),
         ),
     ),
     Module(

@@ -28,4 +28,7 @@ urlpatterns = [
     path("inventory/", include("maoyi.web.inventory.urls")),
     path("stock-documents/", include("maoyi.web.stock_documents.urls")),
     path("settings/", include("maoyi.web.settings.urls")),
+    path("crm/", include("maoyi.web.crm.urls")),
+    path("purchasing/", include("maoyi.web.purchasing.urls")),
+    path("finance/", include("maoyi.web.finance.urls")),
 ]

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.approvals.models import ApprovalRule, ApproverKind
-from maoyi.core.documents import document_types
+from maoyi.core.documents import approvable_document_types
 from maoyi.core.money import quantize_money
 from maoyi.org.models import Employee, EmployeeStatus, Role
 from maoyi.web.forms import StyledForm
@@ -73,7 +73,7 @@ class RuleForm(StyledForm):
                 },
             )
         super().__init__(*args, **kwargs)
-        types = [(code, kind.label) for code, kind in sorted(document_types().items())]
+        types = [(code, kind.label) for code, kind in sorted(approvable_document_types().items())]
         if instance is not None and instance.document_type not in dict(types):
             types.append((instance.document_type, instance.document_type))
         document_type: Any = self.fields["document_type"]

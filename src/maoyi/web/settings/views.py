@@ -20,7 +20,7 @@ from maoyi.approvals import services
 from maoyi.approvals.models import ApprovalRule
 from maoyi.audit import selectors as audit
 from maoyi.audit.models import AuditEntry
-from maoyi.core.documents import ACTION_LABELS, document_types
+from maoyi.core.documents import ACTION_LABELS, approvable_document_types
 from maoyi.core.errors import DomainError
 from maoyi.web.common import acting_employee, form_data, form_status, or_404
 from maoyi.web.forms import apply_domain_error
@@ -97,7 +97,7 @@ def _save_rule(request: HttpRequest, rule: ApprovalRule | None) -> HttpResponse:
         else:
             messages.success(request, _("已保存审批规则“%(name)s”。") % {"name": saved.name})
             return redirect("web:rule-list")
-    context = {"form": form, "rule": rule, "has_types": bool(document_types())}
+    context = {"form": form, "rule": rule, "has_types": bool(approvable_document_types())}
     return render(request, "web/settings/rule_form.html", context, status=form_status(form))
 
 

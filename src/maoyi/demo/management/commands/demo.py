@@ -37,6 +37,13 @@ class Command(BaseCommand):
                 f"{created['stock_moves']} opening stock move(s) created"
             )
         )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {created['customers']} customer(s), {created['suppliers']} supplier(s), "
+                f"{created['receivables']} opening receivable(s), {created['payables']} opening payable(s) "
+                f"and {created['settlements']} receipt(s)/payment(s) created"
+            )
+        )
 
     def _print_accounts(self) -> None:
         names = {r.code: r.name for r in Role.objects.all()}

@@ -1,0 +1,158 @@
+"""Customer pages: the list, the detail with its tabs, the create and edit forms, and the 查重 check.
+
+Customers are owned data: every read goes through the data scope, and a customer outside it answers
+404 like a missing one. Each view parses the request, calls one selector or service and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.crm import selectors, services
+from maoyi.crm.models import Customer, CustomerKind, CustomerLevel
+from maoyi.org import scope
+from maoyi.org.models import Employee
+from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
+from maoyi.web.crm.forms import CheckForm, CustomerForm
+from maoyi.web.forms import apply_domain_error
+from maoyi.web.lists import PAGE_SIZES, paginate
+
+POOL = "pool"  # the owner filter's value for customers without owner (公海)
+
+
+def _customer_or_404(request: HttpRequest, pk: int) -> Customer:
+    return or_404(selectors.customer, request.user, pk)
+
+
+def _owner_choices(request: HttpRequest) -> list[Employee]:
+    """The owners the list can be filtered by: the employees in the user's scope who own customers."""
+    owned = selectors.customers(request.user).exclude(owner=None).values("owner")
+    return list(scope.visible(request.user, Employee.objects.filter(pk__in=owned)).order_by("pinyin"))
+
+
+@permission_required("crm.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in CustomerKind.values else ""
+    level = request.GET.get("level", "")
+    level = level if level in CustomerLevel.values else ""
+    owners = _owner_choices(request)
+    owner_value = request.GET.get("owner", "")
+    owner = next((e for e in owners if str(e.pk) == owner_value), None)
+    pool = True if owner_value == POOL else None
+    if owner is None and pool is None:
+        owner_value = ""
+    ordering = request.GET.get("o", "")
+    qs = selectors.customers(
+        request.user, search=search, kind=kind, level=level, owner=owner, pool=pool, ordering=ordering
+    )
+    context = {
+        "listing": paginate(request, qs, ordering=ordering),
+        "q": search,
+        "kind": kind,
+        "kinds": CustomerKind.choices,
+        "level": level,
+        "levels": CustomerLevel.choices,
+        "owner": owner_value,
+        "owners": owners,
+        "pool": POOL,
+        "page_sizes": PAGE_SIZES,
+        "filtered": bool(search or kind or level or owner_value),
+    }
+    return render(request, "web/crm/customer_list.html", context)
+
+
+def customer_tabs(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """The detail page's tabs (key → label); other areas add theirs here (应收 …), each with a
+    `web/crm/tabs/<key>.html` panel and, when it needs data, an entry in TAB_CONTEXT."""
+    tabs: dict[str, Any] = {"info": gettext_lazy("基本信息")}
+    tabs["attachments"] = gettext_lazy("附件")
+    tabs["history"] = gettext_lazy("操作记录")
+    return tabs
+
+
+def _info_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return {
+        "children": selectors.customers(request.user).filter(parent=customer),
+        "served": selectors.customers(request.user).filter(channel_partner=customer),
+    }
+
+
+# Per-tab data beyond the record itself: tab key → function(request, customer) → context.
+TAB_CONTEXT: dict[str, Any] = {"info": _info_context}
+
+
+@permission_required("crm.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    tabs = customer_tabs(request, customer)
+    tab = chosen_tab(request, tabs)
+    context: dict[str, Any] = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": tabs,
+        "tab_template": f"web/crm/tabs/{tab}.html",
+        "can_change": scope.can_change(request.user, customer),
+        **record_panels(customer),
+    }
+    if tab in TAB_CONTEXT:
+        context.update(TAB_CONTEXT[tab](request, customer))
+    return render(request, "web/crm/customer_detail.html", context)
+
+
+def _save_customer(request: HttpRequest, customer: Customer | None) -> HttpResponse:
+    actor = acting_employee(request)
+    form = CustomerForm(form_data(request), user=request.user, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if customer is None:
+                saved = services.create_customer(actor=actor, **form.customer_fields())
+            else:
+                saved = services.update_customer(customer, actor=actor, **form.customer_fields())
+        except NotFoundInScope:
+            raise Http404 from None
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            done = _("已创建客户“%(name)s”。") if customer is None else _("已保存客户“%(name)s”。")
+            messages.success(request, done % {"name": saved.name})
+            if scope.can_view(request.user, saved):
+                return redirect("web:customer-detail", saved.pk)
+            return redirect("web:customer-list")  # given to someone outside the user's scope
+    context = {"form": form, "customer": customer}
+    return render(request, "web/crm/customer_form.html", context, status=form_status(form))
+
+
+@permission_required("crm.add_customer", raise_exception=True)
+def customer_create(request: HttpRequest) -> HttpResponse:
+    return _save_customer(request, None)
+
+
+@permission_required("crm.change_customer", raise_exception=True)
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    return _save_customer(request, customer)
+
+
+@permission_required("crm.view_customer", raise_exception=True)
+def customer_check(request: HttpRequest) -> HttpResponse:
+    """查重: whether a customer with this name, phone or tax id exists anywhere, and who owns it."""
+    form = CheckForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    exclude = None
+    if data.get("exclude"):
+        exclude = selectors.customers(request.user).filter(pk=data["exclude"]).first()
+    asked = any(data.get(k) for k in ("name", "phone", "tax_id"))
+    found = selectors.duplicates_of(
+        name=data.get("name", ""), phone=data.get("phone", ""), tax_id=data.get("tax_id", ""), exclude=exclude
+    )
+    return render(request, "web/crm/customer_check.html", {"asked": asked, "found": found})

@@ -111,7 +111,7 @@ def test_the_detail_shows_info_attachments_and_history_tabs(company, client_for)
     url = reverse("web:customer-detail", args=[customer.pk])
     info = text(client.get(url))
     assert "91110000MA01ABCD2X" in info and "华北代理" in info and "张伟" in info
-    assert "基本信息" in info and "附件" in info and "操作记录" in info and "编辑" in info
+    assert "基本信息" in info and "附件" in info and "操作日志" in info and "编辑" in info
     assert 'data-testid="attachments"' in text(client.get(url, {"tab": "attachments"}))
     assert 'data-testid="history"' in text(client.get(url, {"tab": "history"}))
     served = text(client.get(reverse("web:customer-detail", args=[agent.pk])))

@@ -659,3 +659,12 @@ def test_the_receivable_list_in_english(company, client_for, ledger) -> None:
     for word in ("Filter", "Outstanding", "Due date", "Record opening balance", "Opening"):
         assert word in html, word
     assert "未结金额" not in html and "录入期初" not in html
+
+
+@pytest.mark.parametrize("typed", ["6,000.00", "6，000.00", " 6000.00 ", "6000"])
+def test_amount_fields_accept_thousands_separators(typed: str) -> None:
+    from decimal import Decimal
+
+    from maoyi.web.finance.forms import MoneyInput
+
+    assert MoneyInput(max_digits=18, decimal_places=2).clean(typed) == Decimal("6000.00")

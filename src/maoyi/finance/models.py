@@ -15,6 +15,7 @@ their own numbers and permissions, so the rules are written once for both sides.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -171,8 +172,21 @@ class Obligation(PartyRecord):
         return self.number
 
     @property
+    def next_due_date(self) -> dt.date | None:
+        """The due date of the earliest installment not yet settled (None when all are). Lists
+        annotate it as `next_due` (finance.selectors); otherwise it is read here."""
+        if hasattr(self, "next_due"):
+            return self.next_due
+        unsettled = [i.due_date for i in self.installments.all() if i.allocated < i.amount]
+        return min(unsettled, default=None)
+
+    @property
     def is_overdue(self) -> bool:
-        return self.status == ObligationStatus.OPEN and self.due_date < timezone.localdate()
+        """Open with an installment past due and not yet settled (not only the last one)."""
+        if self.status != ObligationStatus.OPEN:
+            return False
+        due = self.next_due_date
+        return due is not None and due < timezone.localdate()
 
 
 class Receivable(Obligation):

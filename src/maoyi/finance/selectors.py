@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db import models
+from django.db.models import F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,36 @@ def _today(on: dt.date | None) -> dt.date:
 # Lists and records ----------------------------------------------------------------------------------
 
 
+Q_ = TypeVar("Q_", bound=models.Model)
+
+
+def _of_party(
+    qs: QuerySet[Q_], *, search: str, search_field: str, party_kind: str, party_id: int | None
+) -> QuerySet[Q_]:
+    """Filter receivables/payables or receipts/payments by a search over number, party name and
+    `search_field` (source number or bank reference), and by party."""
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(party_name__icontains=search)
+            | Q(**{f"{search_field}__icontains": search})
+        )
+    if party_kind:
+        qs = qs.filter(party_kind=party_kind)
+    if party_id is not None:
+        qs = qs.filter(party_id=party_id)
+    return qs
+
+
+def _with_next_due(qs: QuerySet[Obligation]) -> QuerySet[Obligation]:
+    """Annotate `next_due`: the due date of the earliest installment not yet settled."""
+    return qs.annotate(
+        next_due=Min(
+            "installments__due_date", filter=Q(installments__allocated__lt=F("installments__amount"))
+        )
+    )
+
+
 def obligations(
     user: Any,
     direction: str,
@@ -79,16 +110,15 @@ def obligations(
 ) -> QuerySet[Obligation]:
     """Receivables or payables the user may see. `status` is a stored status (anything else: all);
     `overdue` keeps open ones with an installment past due on `on` (today)."""
-    qs: QuerySet[Obligation] = OBLIGATION_MODELS[direction].objects.all()
-    qs = scope.visible(user, qs).select_related("owner", "department")
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search) | Q(party_name__icontains=search) | Q(source_number__icontains=search)
-        )
-    if party_kind:
-        qs = qs.filter(party_kind=party_kind)
-    if party_id is not None:
-        qs = qs.filter(party_id=party_id)
+    qs = _of_party(
+        scope.visible(
+            user, _with_next_due(OBLIGATION_MODELS[direction].objects.select_related("owner", "department"))
+        ),
+        search=search,
+        search_field="source_number",
+        party_kind=party_kind,
+        party_id=party_id,
+    )
     if status in ObligationStatus.values:
         qs = qs.filter(status=status)
     if overdue:
@@ -108,8 +138,8 @@ def obligations(
 
 def obligation(user: Any, direction: str, pk: int) -> Obligation:
     found = (
-        OBLIGATION_MODELS[direction]
-        .objects.select_related("owner", "department", "created_by")
+        _with_next_due(OBLIGATION_MODELS[direction].objects.all())
+        .select_related("owner", "department", "created_by")
         .filter(pk=pk)
         .first()
     )
@@ -144,16 +174,13 @@ def settlements(
     unallocated: bool = False,
     ordering: str = "",
 ) -> QuerySet[Settlement]:
-    qs: QuerySet[Settlement] = SETTLEMENT_MODELS[direction].objects.all()
-    qs = scope.visible(user, qs).select_related("owner", "created_by")
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search) | Q(party_name__icontains=search) | Q(reference__icontains=search)
-        )
-    if party_kind:
-        qs = qs.filter(party_kind=party_kind)
-    if party_id is not None:
-        qs = qs.filter(party_id=party_id)
+    qs = _of_party(
+        scope.visible(user, SETTLEMENT_MODELS[direction].objects.select_related("owner", "created_by")),
+        search=search,
+        search_field="reference",
+        party_kind=party_kind,
+        party_id=party_id,
+    )
     if status in SettlementStatus.values:
         qs = qs.filter(status=status)
     if method:
@@ -203,8 +230,11 @@ def totals_by_currency(qs: QuerySet[Any]) -> dict[str, Totals]:
     """Σ amount and Σ allocated of a list, per currency (rounded: SQLite sums floats). Reversed
     records count for nothing, as their own outstanding says: a list showing every status totals
     what is really owed (or unallocated)."""
+    # Re-select the rows by id: a list annotated over its installments (next_due) would count
+    # each row once per installment.
     rows = (
-        qs.exclude(status=ObligationStatus.REVERSED)  # == SettlementStatus.REVERSED
+        qs.model._default_manager.filter(pk__in=qs.order_by().values("pk"))
+        .exclude(status=ObligationStatus.REVERSED)  # == SettlementStatus.REVERSED
         .order_by()
         .values("currency")
         .annotate(a=Sum("amount"), b=Sum("allocated"))

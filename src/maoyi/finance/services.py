@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +36,7 @@ from maoyi.finance.models import (
     Installment,
     Obligation,
     ObligationStatus,
+    PartyRecord,
     Payable,
     Payment,
     PaymentMethod,
@@ -167,10 +168,42 @@ def _installments_text(obligation: Obligation) -> str:
     )
 
 
-def _scope_of(party: Party, owner: Employee | None) -> tuple[int | None, int | None]:
-    if owner is not None:
-        return owner.pk, owner.department_id
-    return party.owner_id, party.department_id
+R = TypeVar("R", bound=PartyRecord)
+
+
+def _new_record(
+    model: type[R],
+    *,
+    actor: Employee,
+    party: Party,
+    owner: Employee | None,
+    amount: Decimal,
+    currency: str,
+    rate: Decimal,
+    note: str,
+    **fields: Any,
+) -> R:
+    """A new, numbered receivable, payable, receipt or payment of `party`, answered for by `owner`
+    (default: the party's owner) and their department."""
+    owner_id, department_id = (
+        (owner.pk, owner.department_id) if owner else (party.owner_id, party.department_id)
+    )
+    record = model(
+        number=next_number(model.DOCUMENT_TYPE),
+        owner_id=owner_id,
+        department_id=department_id,
+        created_by=actor.user,
+        party_kind=party.kind,
+        party_id=party.id,
+        party_name=party.name,
+        currency=currency,
+        exchange_rate=rate,
+        amount=amount,
+        note=note.strip(),
+        **fields,
+    )
+    record.save()
+    return record
 
 
 AUDIT_FIELDS = (
@@ -214,27 +247,22 @@ def open_obligation(
     if issued_on is None:
         raise DomainError(_("请填写业务日期。"), code="invalid", field="issued_on")
     plan = plan_installments(amount, due_date, installments)
-    owner_id, department_id = _scope_of(party, owner)
-    obligation = model(
-        number=next_number(model.DOCUMENT_TYPE),
-        owner_id=owner_id,
-        department_id=department_id,
-        created_by=actor.user,
-        party_kind=party.kind,
-        party_id=party.id,
-        party_name=party.name,
-        currency=currency,
-        exchange_rate=rate,
+    obligation = _new_record(
+        model,
+        actor=actor,
+        party=party,
+        owner=owner,
         amount=amount,
+        currency=currency,
+        rate=rate,
+        note=note,
         issued_on=issued_on,
         due_date=plan[-1].due_date,
         source_type=source.type if source else (OPENING_SOURCE if is_opening else ""),
         source_id=source.id if source else None,
         source_number=source.number if source else source_number.strip(),
         is_opening=is_opening,
-        note=note.strip(),
     )
-    obligation.save()
     Installment.objects.bulk_create(
         Installment(obligation=obligation, sequence=index, due_date=item.due_date, amount=item.amount)
         for index, item in enumerate(plan, start=1)
@@ -519,24 +547,19 @@ def record_settlement(
         raise DomainError(_("日期不能晚于今天。"), code="invalid", field="occurred_on")
     if method not in PaymentMethod.values:
         raise DomainError(_("结算方式无效。"), code="invalid", field="method")
-    owner_id, department_id = _scope_of(party, owner)
-    settlement = model(
-        number=next_number(model.DOCUMENT_TYPE),
-        owner_id=owner_id,
-        department_id=department_id,
-        created_by=actor.user,
-        party_kind=party.kind,
-        party_id=party.id,
-        party_name=party.name,
-        currency=currency,
-        exchange_rate=rate,
+    settlement = _new_record(
+        model,
+        actor=actor,
+        party=party,
+        owner=owner,
         amount=amount,
+        currency=currency,
+        rate=rate,
+        note=note,
         method=method,
         occurred_on=occurred_on,
         reference=reference.strip(),
-        note=note.strip(),
     )
-    settlement.save()
     rows = _apply(settlement, allocations, actor=actor)
     audit.record_created(
         actor,

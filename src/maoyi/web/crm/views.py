@@ -17,10 +17,13 @@ from django.utils.translation import gettext_lazy
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.crm import selectors, services
 from maoyi.crm.models import Customer, CustomerKind, CustomerLevel
+from maoyi.finance.models import Direction
+from maoyi.finance.parties import PartyKind
 from maoyi.org import scope
 from maoyi.org.models import Employee
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.crm.forms import CheckForm, CustomerForm
+from maoyi.web.finance.party_money import party_money
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
@@ -74,8 +77,10 @@ def customer_tabs(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     """The detail page's tabs (key → label); other areas add theirs here (应收 …), each with a
     `web/crm/tabs/<key>.html` panel and, when it needs data, an entry in TAB_CONTEXT."""
     tabs: dict[str, Any] = {"info": gettext_lazy("基本信息")}
+    if request.user.has_perm("finance.view_receivable"):
+        tabs["receivables"] = gettext_lazy("应收")
     tabs["attachments"] = gettext_lazy("附件")
-    tabs["history"] = gettext_lazy("操作记录")
+    tabs["history"] = gettext_lazy("操作日志")
     return tabs
 
 
@@ -86,8 +91,14 @@ def _info_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     }
 
 
+def _receivables_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return party_money(
+        request, direction=Direction.RECEIVABLE, party_kind=PartyKind.CUSTOMER, party_id=customer.pk
+    )
+
+
 # Per-tab data beyond the record itself: tab key → function(request, customer) → context.
-TAB_CONTEXT: dict[str, Any] = {"info": _info_context}
+TAB_CONTEXT: dict[str, Any] = {"info": _info_context, "receivables": _receivables_context}
 
 
 @permission_required("crm.view_customer", raise_exception=True)

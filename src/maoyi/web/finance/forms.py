@@ -22,8 +22,17 @@ INSTALLMENTS_PREFIX = "installments"
 ALLOCATION_PREFIX = "alloc-"
 
 
+class MoneyInput(forms.DecimalField):
+    """An amount as accountants type it: thousands separators (6,000.00 or 6，000.00) are accepted."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(",", "").replace("，", "").replace(" ", "")
+        return super().to_python(value)
+
+
 def _money(label: Any, *, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(
+    return MoneyInput(
         label=label,
         max_digits=18,
         decimal_places=2,
@@ -147,7 +156,7 @@ def allocation_inputs(values: dict[int, str]) -> tuple[list[AllocationInput], di
         if not raw:
             continue
         try:
-            amount = Decimal(raw.replace(",", ""))
+            amount = Decimal(raw.replace(",", "").replace("，", "").replace(" ", ""))
         except InvalidOperation:
             errors[obligation_id] = str(_("请输入数字。"))
             continue

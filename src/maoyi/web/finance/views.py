@@ -158,7 +158,7 @@ PARTY_PAGE_PERMISSIONS = {
     PartyKind.SUPPLIER.value: "purchasing.view_supplier",
 }
 DUE_SOON_DAYS = 7
-RECORD_TABS = {"attachments": gettext_lazy("附件"), "history": gettext_lazy("操作记录")}
+RECORD_TABS = {"attachments": gettext_lazy("附件"), "history": gettext_lazy("操作日志")}
 
 
 # Helpers -------------------------------------------------------------------------------------------
@@ -462,7 +462,6 @@ def _open_items(
     items: list[dict[str, Any]] = []
     prefilled = values is not None
     if party is not None:
-        today = timezone.localdate()
         found = selectors.open_obligations(
             request.user, side.direction, party_kind=party.kind, party_id=party.id, currency=currency
         )
@@ -473,7 +472,7 @@ def _open_items(
                 "obligation": o,
                 "value": values.get(o.pk, ""),
                 "error": errors.get(o.pk, ""),
-                "overdue": o.due_date < today,
+                "overdue": o.is_overdue,
             }
             for o in found
         ]

@@ -18,10 +18,13 @@ from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError
 from maoyi.core.money import Currency
+from maoyi.finance.models import Direction
+from maoyi.finance.parties import PartyKind
 from maoyi.purchasing import selectors
 from maoyi.purchasing.models import Supplier, SupplierContact
 from maoyi.purchasing.services import suppliers as services
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
+from maoyi.web.finance.party_money import party_money
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.purchasing.forms import ACTIVE_FILTER, ContactForm, SupplierForm
@@ -61,9 +64,21 @@ def supplier_tabs(request: HttpRequest) -> dict[str, Any]:
     """The detail page's tabs in order. Another tab (应付 …) goes before 附件, with its template
     `web/purchasing/supplier_tab_<key>.html` and its context added in `_render_detail`."""
     tabs: dict[str, Any] = {"info": gettext_lazy("基本信息")}
+    if request.user.has_perm("finance.view_payable"):
+        tabs["payables"] = gettext_lazy("应付")
     tabs["attachments"] = gettext_lazy("附件")
     tabs["history"] = gettext_lazy("操作日志")
     return tabs
+
+
+def _payables_context(request: HttpRequest, supplier: Supplier) -> dict[str, Any]:
+    return party_money(
+        request, direction=Direction.PAYABLE, party_kind=PartyKind.SUPPLIER, party_id=supplier.pk
+    )
+
+
+# Per-tab data beyond the supplier itself: tab key → function(request, supplier) → context.
+TAB_CONTEXT: dict[str, Any] = {"payables": _payables_context}
 
 
 def _render_detail(
@@ -82,6 +97,8 @@ def _render_detail(
         context["contact_form"] = contact_form
     elif tab not in ("attachments", "history"):
         context["tab_template"] = f"web/purchasing/supplier_tab_{tab}.html"
+        if tab in TAB_CONTEXT:
+            context.update(TAB_CONTEXT[tab](request, supplier))
     return render(
         request,
         "web/purchasing/supplier_detail.html",

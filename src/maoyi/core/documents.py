@@ -57,6 +57,9 @@ ACTION_LABELS: dict[str, Any] = {
     "reverse": _("红冲"),
     "post": _("过账"),
     "allocate": _("核销"),
+    "receive": _("入库"),
+    "complete": _("完成"),
+    "ship": _("发出"),
     "unallocate": _("取消核销"),
 }
 

@@ -338,3 +338,28 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement_id} → {self.installment_id}: {self.amount}"
+
+
+class ExchangeRate(models.Model):
+    """汇率: what one unit of a currency is worth in CNY from a date on. Documents copy the rate of
+    their day and keep it; changing a rate never changes a posted record."""
+
+    currency = models.CharField(_("币种"), max_length=3, choices=Currency.choices)
+    rate = RateField(_("汇率"))
+    valid_from = models.DateField(_("生效日期"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("汇率")
+        verbose_name_plural = _("汇率")
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_from"], name="finance_rate_unique_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="finance_rate_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate} ({self.valid_from})"

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.errors import NotFoundInScope
-from maoyi.core.money import quantize_money, to_base
+from maoyi.core.money import BASE_CURRENCY, quantize_money, to_base
 from maoyi.finance.models import (
     Allocation,
     Direction,
+    ExchangeRate,
     Installment,
     Obligation,
     ObligationStatus,
@@ -461,6 +462,27 @@ def statement(
             )
         sections.append(StatementSection(currency=currency, opening=opening, lines=lines, closing=balance))
     return Statement(party_kind, party_id, party_name, date_from, date_to, sections)
+
+
+# Exchange rates -------------------------------------------------------------------------------------
+
+
+def rate_on(currency: str, on: dt.date | None = None) -> Decimal | None:
+    """The CNY value of one unit of `currency` on a day: 1 for CNY, else the latest rate in force
+    (None when none was ever entered)."""
+    if currency == BASE_CURRENCY:
+        return Decimal("1")
+    found = (
+        ExchangeRate.objects.filter(currency=currency, valid_from__lte=_today(on))
+        .order_by("-valid_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return Decimal(found) if found is not None else None
+
+
+def exchange_rates() -> QuerySet[ExchangeRate]:
+    return ExchangeRate.objects.select_related("created_by").order_by("currency", "-valid_from")
 
 
 # Invariants -----------------------------------------------------------------------------------------

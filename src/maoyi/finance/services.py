@@ -33,6 +33,7 @@ from maoyi.core.permissions import require_permission
 from maoyi.finance.models import (
     Allocation,
     Direction,
+    ExchangeRate,
     Installment,
     Obligation,
     ObligationStatus,
@@ -655,3 +656,32 @@ def reverse_settlement(settlement: Settlement, *, actor: Employee, reason: str) 
         note=reason,
     )
     return locked
+
+
+# Exchange rates -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_exchange_rate(*, actor: Employee, currency: str, rate: Decimal, valid_from: dt.date) -> ExchangeRate:
+    """Record what a foreign currency is worth in CNY from `valid_from` on (one rate per day; a
+    second one the same day replaces it, audited)."""
+    require_permission(actor, "finance.add_exchangerate")
+    if currency == BASE_CURRENCY:
+        raise DomainError(_("人民币是本位币，不需要汇率。"), code="invalid", field="currency")
+    currency, rate = _currency(currency, rate)
+    if valid_from is None:
+        raise DomainError(_("请填写生效日期。"), code="invalid", field="valid_from")
+    existing = (
+        ExchangeRate.objects.select_for_update().filter(currency=currency, valid_from=valid_from).first()
+    )
+    if existing is None:
+        found = ExchangeRate.objects.create(
+            currency=currency, rate=rate, valid_from=valid_from, created_by=actor.user
+        )
+        audit.record_created(actor, found, ("currency", "rate", "valid_from"))
+        return found
+    if existing.rate != rate:
+        audit.record(actor, "update", existing, {"rate": [f"{existing.rate}", f"{rate}"]})
+        existing.rate = rate
+        existing.save(update_fields=["rate"])
+    return existing

@@ -73,6 +73,7 @@ class MoveKind(models.TextChoices):
     STOCKTAKE_GAIN = "stocktake_gain", _("盘盈")
     STOCKTAKE_LOSS = "stocktake_loss", _("盘亏")
     REVERSAL = "reversal", _("红冲")
+    PURCHASE_RETURN = "purchase_return", _("采购退货")
 
 
 class StockMove(models.Model):

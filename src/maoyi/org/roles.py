@@ -64,13 +64,42 @@ MANAGE_WAREHOUSES = ("inventory.add_warehouse", "inventory.change_warehouse")
 # Customers belong to the company; data scope decides whose a salesperson sees.
 WORK_CUSTOMERS = ("crm.view_customer", "crm.add_customer", "crm.change_customer")
 MAINTAIN_SUPPLIERS = ("purchasing.view_supplier", "purchasing.add_supplier", "purchasing.change_supplier")
+# Purchasing's daily work: quotes, orders (submit for approval), returns; rates to read.
+BUY = (
+    *(
+        f"purchasing.{verb}_{model}"
+        for model in ("supplierquote", "purchaseorder", "purchasereturn")
+        for verb in ("view", "add", "change")
+    ),
+    "purchasing.view_goodsreceipt",
+    "finance.view_exchangerate",
+)
+# Logistics receives goods against approved orders and ships purchase returns.
+RECEIVE_GOODS = (
+    "purchasing.view_purchaseorder",
+    "purchasing.view_goodsreceipt",
+    "purchasing.add_goodsreceipt",
+    "purchasing.view_purchasereturn",
+    "purchasing.ship_purchasereturn",
+)
+# Managers and finance follow orders and receipts.
+FOLLOW_PURCHASES = (
+    "purchasing.view_supplierquote",
+    "purchasing.view_purchaseorder",
+    "purchasing.view_goodsreceipt",
+    "purchasing.view_purchasereturn",
+)
 # Salespeople see what their customers owe and paid; purchasers what we owe suppliers.
 SEE_RECEIVABLES = ("finance.view_receivable", "finance.view_receipt")
 SEE_PAYABLES = ("finance.view_payable", "finance.view_payment")
-KEEP_MONEY_LEDGER = tuple(
-    f"finance.{verb}_{model}"
-    for model in ("receivable", "payable", "receipt", "payment")
-    for verb in ("view", "add", "change")
+KEEP_MONEY_LEDGER = (
+    *(
+        f"finance.{verb}_{model}"
+        for model in ("receivable", "payable", "receipt", "payment")
+        for verb in ("view", "add", "change")
+    ),
+    "finance.view_exchangerate",
+    "finance.add_exchangerate",
 )
 
 BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
@@ -99,6 +128,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *SEE_STOCK,
             *WORK_CUSTOMERS,
             "purchasing.view_supplier",
+            *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
             *SEE_PAYABLES,
         ),
@@ -108,21 +138,21 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
         "采购员",
         "Purchaser",
         DataScope.OWN,
-        (*SEE_STOCK, *MAINTAIN_CATALOG, *MAINTAIN_SUPPLIERS, *SEE_PAYABLES),
+        (*SEE_STOCK, *MAINTAIN_CATALOG, *MAINTAIN_SUPPLIERS, *BUY, *SEE_PAYABLES),
     ),
     RoleDefault(
         "logistics",
         "仓管/物流",
         "Logistics",
         DataScope.ALL,
-        (*SEE_STOCK, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES, "purchasing.view_supplier"),
+        (*SEE_STOCK, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES, "purchasing.view_supplier", *RECEIVE_GOODS),
     ),
     RoleDefault(
         "finance",
         "财务",
         "Finance",
         DataScope.ALL,
-        (*SEE_STOCK, "crm.view_customer", "purchasing.view_supplier", *KEEP_MONEY_LEDGER),
+        (*SEE_STOCK, "crm.view_customer", "purchasing.view_supplier", *FOLLOW_PURCHASES, *KEEP_MONEY_LEDGER),
     ),
     RoleDefault(
         "admin",
@@ -137,6 +167,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *MANAGE_WAREHOUSES,
             *WORK_CUSTOMERS,
             *MAINTAIN_SUPPLIERS,
+            *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
             *SEE_PAYABLES,
         ),

@@ -99,7 +99,19 @@ ROLE_PERMISSION_APPS = (
 # money ledger's shared tables (roles are granted on the receivable/payable/receipt/payment
 # proxies), supplier contacts (edited with the supplier) and deleting what is never deleted.
 _APPEND_ONLY = ("auditentry", "approvalstep")
-_NEVER_DELETED = ("customer", "supplier", "receivable", "payable", "receipt", "payment")
+_NEVER_DELETED = (
+    "customer",
+    "supplier",
+    "receivable",
+    "payable",
+    "receipt",
+    "payment",
+    "exchangerate",
+    "supplierquote",
+    "purchaseorder",
+    "goodsreceipt",
+    "purchasereturn",
+)
 HIDDEN_PERMISSIONS = (
     Q(
         content_type__model__in=(
@@ -110,6 +122,10 @@ HIDDEN_PERMISSIONS = (
             "installment",
             "allocation",
             "suppliercontact",
+            "purchaseorderline",
+            "purchaseorderinstallment",
+            "goodsreceiptline",
+            "purchasereturnline",
         )
     )
     | Q(codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY])

@@ -1,5 +1,6 @@
 """The demo company: loading it twice creates nothing new, and its goods and opening stock give
-every stock page something to show (expired and near-expiry lots, a product below minimum)."""
+every stock page something to show (expired and near-expiry lots, a product below minimum); its
+purchasing has quotes to compare and a purchase order in every state, with the ledgers whole."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from maoyi.approvals import selectors as approval_selectors
+from maoyi.approvals.models import ApprovalRequest
 from maoyi.audit.models import AuditEntry
 from maoyi.catalog.models import Category, PriceLevel, Product, ProductPrice
 from maoyi.crm.models import Customer
@@ -19,15 +22,25 @@ from maoyi.demo.company import (
     OPENING_PAYABLES,
     OPENING_RECEIVABLES,
     PRODUCTS,
+    QUOTES,
     SUPPLIERS,
     load_company,
 )
 from maoyi.finance import selectors as finance_selectors
-from maoyi.finance.models import Allocation, Installment, Obligation, Settlement
+from maoyi.finance.models import Allocation, ExchangeRate, Installment, Obligation, Settlement
 from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, MoveKind, OpeningStock, StockBalance, StockLevel, StockMove, Warehouse
 from maoyi.org.models import Department, Employee
-from maoyi.purchasing.models import Supplier
+from maoyi.purchasing import order_selectors
+from maoyi.purchasing.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturn,
+    Supplier,
+    SupplierQuote,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +63,14 @@ MODELS = (
     Settlement,
     Allocation,
     AuditEntry,
+    ExchangeRate,
+    SupplierQuote,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseReturn,
+    ApprovalRequest,
 )
 
 
@@ -117,13 +138,19 @@ def test_the_demo_opening_stock_keeps_the_ledger_consistent() -> None:
     load_company()
 
     assert selectors.ledger_mismatches() == []
-    assert set(StockMove.objects.values_list("kind", flat=True)) == {MoveKind.OPENING}
+    # besides the opening stock, purchasing's goods receipts and one shipped purchase return
+    assert set(StockMove.objects.values_list("kind", flat=True)) == {
+        MoveKind.OPENING,
+        MoveKind.RECEIPT,
+        MoveKind.PURCHASE_RETURN,
+    }
     documents = list(OpeningStock.objects.order_by("warehouse__code"))
     assert [(d.warehouse.code, d.status, d.owner.user.username) for d in documents] == [
         ("WH01", "done", "luyang"),
         ("WH02", "done", "luyang"),
     ]
-    assert set(StockMove.objects.values_list("source_number", flat=True)) == {d.number for d in documents}
+    opening_moves = StockMove.objects.filter(kind=MoveKind.OPENING)
+    assert set(opening_moves.values_list("source_number", flat=True)) == {d.number for d in documents}
     assert set(StockLevel.objects.values_list("warehouse__code", flat=True)) == {"WH01", "WH02"}
     surgical_masks = StockLevel.objects.get(product__code="FH001", warehouse__code="WH01")
     assert surgical_masks.on_hand == Decimal("1020")
@@ -173,15 +200,135 @@ def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucke
     assert finance_selectors.ledger_mismatches() == []
     receivables = finance_selectors.aging(finance.user, "receivable")
     assert all(amount > 0 for amount in receivables.totals.buckets.values())
-    # Opening receivables less the two receipts' allocations (20,000 and 178,000).
+    # Opening receivables less the two receipts' allocations (20,000 and 178,000), plus the refund a
+    # supplier owes for a shipped purchase return (1,000 × 0.42).
     opening = sum(Decimal(amount) for _name, amount, _ago, _plan in OPENING_RECEIVABLES)
-    assert receivables.totals.total == opening - Decimal("198000.00")
-    # The USD payable is aged in CNY at its own rate: 9,250 USD left × 7.12.
+    assert receivables.totals.total == opening - Decimal("198000.00") + Decimal("420.00")
+    # The USD payable is aged in CNY at its own rate: 9,250 USD left × 7.12. The approved purchase
+    # orders owe 2,300 USD × 7.10, 18,000.00, 1,200.00 left of 2,400.00, 3,400.00 and 4,200.00.
     payables = finance_selectors.aging(finance.user, "payable")
-    assert payables.totals.total == Decimal("86400.00") + Decimal("42300.00") + Decimal("65860.00")
+    opening_payables = Decimal("86400.00") + Decimal("42300.00") + Decimal("65860.00")
+    orders = (
+        Decimal("16330.00")
+        + Decimal("18000.00")
+        + Decimal("1200.00")
+        + Decimal("3400.00")
+        + Decimal("4200.00")
+    )
+    assert payables.totals.total == opening_payables + orders
     # A salesperson sees only the money of their own customers.
     zhangwei = Employee.objects.get(user__username="zhangwei")
     names = set(
         finance_selectors.obligations(zhangwei.user, "receivable").values_list("party_name", flat=True)
     )
     assert names == {"北京天坛医疗器械批发部", "北京朝阳康宁诊所"}
+
+
+def test_the_demo_has_rates_and_quotes_to_compare() -> None:
+    today = timezone.localdate()
+    created = load_company(today=today)
+
+    assert created["quotes"] == len(QUOTES) and created["exchange_rates"] == 2
+    assert set(ExchangeRate.objects.values_list("currency", flat=True)) == {"USD", "EUR"}
+    quoted_by = {
+        code: set(SupplierQuote.objects.filter(product__code=code).values_list("supplier__name", flat=True))
+        for code in ("ZS001", "ZS003")
+    }
+    assert all(len(names) >= 2 for names in quoted_by.values())  # several suppliers for one product
+    assert SupplierQuote.objects.filter(currency="USD", supplier__currency="USD").exists()
+    soon = SupplierQuote.objects.filter(
+        valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=14)
+    )
+    assert soon.count() == 1
+    assert SupplierQuote.objects.filter(valid_until__lt=today).count() == 1
+
+
+def test_the_demo_has_a_purchase_order_in_every_state_made_by_the_right_people() -> None:
+    created = load_company()
+    people = {e.user.username: e for e in Employee.objects.select_related("user")}
+    mali, gaofeng, luyang = people["mali"], people["gaofeng"], people["luyang"]
+
+    assert (created["purchase_orders"], created["goods_receipts"]) == (8, 5)
+    assert (created["purchase_returns"], created["supplier_payments"]) == (2, 1)
+    assert set(PurchaseOrder.objects.values_list("owner__user__username", flat=True)) == {"mali"}
+    by_status: dict[str, int] = {}
+    for status in PurchaseOrder.objects.values_list("status", flat=True):
+        by_status[status] = by_status.get(status, 0) + 1
+    assert by_status == {
+        "draft": 1,
+        "submitted": 1,
+        "rejected": 1,
+        "approved": 1,
+        "in_progress": 1,
+        "done": 3,
+    }
+
+    # 马丽's purchase orders go to her department's manager, 高峰.
+    submitted = PurchaseOrder.objects.get(status="submitted")
+    inbox = approval_selectors.pending_for(gaofeng.user)
+    assert [r.document_number for r in inbox] == [submitted.number]
+    assert list(inbox[0].approvers.all()) == [gaofeng]
+    assert not approval_selectors.pending_for(mali.user).exists()
+    rejected = ApprovalRequest.objects.get(
+        document_number=PurchaseOrder.objects.get(status="rejected").number
+    )
+    assert (rejected.status, rejected.decided_by, rejected.reason) == (
+        "rejected",
+        gaofeng,
+        "单价高于供应商报价 0.17 元，请按报价重新下单",
+    )
+
+    # Logistics' list of what to receive: the USD order waiting for goods and the partly received one.
+    waiting = PurchaseOrder.objects.get(status="approved")
+    partly = PurchaseOrder.objects.get(status="in_progress")
+    assert set(order_selectors.orders(luyang.user, to_receive=True)) == {waiting, partly}
+    assert (waiting.currency, waiting.exchange_rate, waiting.amount) == (
+        "USD",
+        Decimal("7.1"),
+        Decimal("2300.00"),
+    )
+    assert waiting.lines.get().quote is not None  # priced from the Medivena quote
+    line = partly.lines.get()
+    assert (line.quantity, line.received_quantity) == (Decimal("60000"), Decimal("36000"))
+    lots = GoodsReceiptLine.objects.filter(order_line=line).values_list("lot__lot_number", flat=True)
+    assert len(set(lots)) == 2 and partly.receipts.count() == 2
+    assert set(GoodsReceipt.objects.values_list("owner__user__username", flat=True)) == {"luyang"}
+
+    # Received in full, half paid.
+    payables = {
+        o.source_id: o for o in Obligation.objects.filter(direction="payable", source_type="purchase_order")
+    }
+    assert len(payables) == 5  # every approved order opened one
+    half_paid = [p for p in payables.values() if p.allocated > 0]
+    assert [(p.amount, p.allocated, p.status) for p in half_paid] == [
+        (Decimal("2400.00"), Decimal("1200.00"), "open")
+    ]
+    assert PurchaseOrder.objects.get(number=half_paid[0].source_number).status == "done"
+
+    # One return waits for logistics to ship it; the other shipped and its refund is open.
+    to_ship = list(order_selectors.returns(luyang.user, to_ship=True))
+    assert [(r.status, r.owner, r.order.status) for r in to_ship] == [("approved", mali, "done")]
+    shipped = PurchaseReturn.objects.get(status="done")
+    refund = Obligation.objects.get(
+        direction="receivable", source_type="purchase_return", source_id=shipped.pk
+    )
+    assert (refund.amount, refund.allocated, refund.status) == (Decimal("420.00"), Decimal("0"), "open")
+    assert shipped.lines.get().order_line.returned_quantity == Decimal("1000")
+
+    assert selectors.ledger_mismatches() == []
+    assert finance_selectors.ledger_mismatches() == []
+
+
+def test_the_demo_command_reports_the_purchasing_figures(capsys: pytest.CaptureFixture) -> None:
+    call_command("demo")
+    call_command("demo")
+
+    out = capsys.readouterr().out
+    assert (
+        "2 exchange rate(s), 11 supplier quote(s), 8 purchase order(s), 5 goods receipt(s), "
+        "2 purchase return(s) and 1 supplier payment(s) created"
+    ) in out
+    assert (
+        "0 exchange rate(s), 0 supplier quote(s), 0 purchase order(s), 0 goods receipt(s), "
+        "0 purchase return(s) and 0 supplier payment(s) created"
+    ) in out

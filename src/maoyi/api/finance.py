@@ -37,6 +37,7 @@ from maoyi.finance import selectors, services
 from maoyi.finance.models import (
     Allocation,
     Direction,
+    ExchangeRate,
     Installment,
     Obligation,
     ObligationStatus,
@@ -717,9 +718,85 @@ class PaymentViewSet(SettlementViewSet):
     allocate_class = PaymentAllocateInput
 
 
+# Exchange rates (汇率) ------------------------------------------------------------------------------
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    """A rate as read and as set: what one unit of `currency` is worth in CNY from `valid_from` on.
+    Setting one for a currency and day that already has one replaces it."""
+
+    currency = serializers.ChoiceField(choices=Currency.choices, label=_("币种"))
+    rate = serializers.DecimalField(
+        max_digits=None, decimal_places=None, label=_("汇率"), help_text="CNY per unit, ≤ 6 decimals"
+    )
+    created_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "rate", "valid_from", "created_by_name", "created_at"]
+        read_only_fields = ["id", "created_by_name", "created_at"]
+        validators: list[Any] = []
+
+    def get_created_by_name(self, rate: ExchangeRate) -> str:
+        employee = getattr(rate.created_by, "employee", None)
+        return employee.name if employee is not None else rate.created_by.get_username()
+
+
+class ExchangeRateQuery(serializers.Serializer):
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[ExchangeRateQuery],
+        responses={200: ExchangeRateSerializer(many=True), **error_responses(400, 401, 403)},
+    ),
+    retrieve=extend_schema(responses={200: ExchangeRateSerializer, **error_responses(401, 403, 404)}),
+    create=extend_schema(
+        responses={201: ExchangeRateSerializer, **error_responses(400, 401, 403, 422)},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class ExchangeRateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """汇率, by currency, newest first. Set by finance; never updated or deleted (405): a new rate
+    from a later day takes over, and documents keep the rate they were saved with."""
+
+    serializer_class = ExchangeRateSerializer
+    permission_classes = [ModelPermission]
+    filter_backends: list[type] = []
+    # Methods no action answers (PUT, PATCH, DELETE) need only the view permission, so a reader
+    # learns 405 (never changed) rather than 403 (not your role).
+    action_permissions: dict[str | None, str] = {None: "view"}
+
+    def get_queryset(self) -> QuerySet[ExchangeRate]:
+        if getattr(self, "swagger_fake_view", False) or not hasattr(self, "request"):
+            return ExchangeRate.objects.none()
+        return selectors.exchange_rates()
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action != "list":
+            return queryset
+        currency = _query(ExchangeRateQuery, self.request).get("currency")
+        return queryset.filter(currency=currency) if currency else queryset
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        with _api_names({"exchange_rate": "rate"}):
+            found = services.set_exchange_rate(
+                actor=_actor(self.request),
+                currency=data["currency"],
+                rate=data["rate"],
+                valid_from=data["valid_from"],
+            )
+        serializer.instance = selectors.exchange_rates().get(pk=found.pk)  # as stored
+
+
 def register(router: BaseRouter) -> None:
     """Add this module's viewsets to the v1 router."""
     router.register("receivables", ReceivableViewSet, basename="receivable")
     router.register("payables", PayableViewSet, basename="payable")
     router.register("receipts", ReceiptViewSet, basename="receipt")
     router.register("payments", PaymentViewSet, basename="payment")
+    router.register("exchange-rates", ExchangeRateViewSet, basename="exchange-rate")

@@ -1,4 +1,5 @@
-"""REST resources of purchasing (API.md): suppliers with their contacts (read-only, nested).
+"""REST resources of purchasing (API.md): suppliers with their contacts (read-only, nested), and
+supplier quotes (`supplier-quotes`, action `withdraw`).
 Input serializer → one service → output serializer.
 
 Suppliers are company data: every caller with the model's view permission sees every row; writes
@@ -7,6 +8,7 @@ a supplier is switched off (`deactivate`) instead."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,11 +24,13 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.viewsets import CrudViewSet, crud_schema, flag
+from maoyi.catalog.models import Product
 from maoyi.core.money import Currency
 from maoyi.org import scope
 from maoyi.org.models import Employee
 from maoyi.purchasing import selectors
-from maoyi.purchasing.models import Supplier, SupplierContact
+from maoyi.purchasing.models import Supplier, SupplierContact, SupplierQuote
+from maoyi.purchasing.services import quotes as quote_services
 from maoyi.purchasing.services import suppliers as services
 
 
@@ -174,6 +178,157 @@ class SupplierViewSet(CrudViewSet):
         return self._reloaded(supplier)
 
 
+# Supplier quotes (报价管理) ---------------------------------------------------------------------------
+
+
+class SupplierQuoteSerializer(serializers.ModelSerializer):
+    """A quote as read, and as written (create, update): a blank or missing `currency` takes the
+    supplier's. Prices and quantities are checked by the service (at most four decimals)."""
+
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all(), label=_("供应商"))
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), label=_("商品"))
+    unit_price = serializers.DecimalField(max_digits=None, decimal_places=None, label=_("含税单价"))
+    currency = serializers.ChoiceField(
+        choices=Currency.choices,
+        required=False,
+        allow_blank=True,
+        label=_("币种"),
+        help_text="blank or missing: the supplier's currency",
+    )
+    min_quantity = serializers.DecimalField(
+        max_digits=None, decimal_places=None, required=False, label=_("起订量")
+    )
+    supplier_code = serializers.CharField(source="supplier.code", read_only=True)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    created_by_name = serializers.CharField(source="created_by.name", read_only=True, default=None)
+
+    class Meta:
+        model = SupplierQuote
+        fields = [
+            "id",
+            "supplier",
+            "supplier_code",
+            "supplier_name",
+            "product",
+            "product_code",
+            "product_name",
+            "unit_price",
+            "currency",
+            "min_quantity",
+            "valid_from",
+            "valid_until",
+            "note",
+            "is_active",
+            "created_by",
+            "created_by_name",
+            "created_at",
+        ]
+        read_only_fields = ["id", "is_active", "created_by", "created_at"]
+        validators: list[Any] = []
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return attrs  # the model's check constraints are the service's rules, with its messages
+
+
+QUOTE_WRITABLE = (
+    "supplier",
+    "product",
+    "unit_price",
+    "currency",
+    "min_quantity",
+    "valid_from",
+    "valid_until",
+    "note",
+)
+
+
+class SupplierQuoteQuery(serializers.Serializer):
+    supplier = serializers.IntegerField(required=False, min_value=1, help_text="supplier id")
+    product = serializers.IntegerField(required=False, min_value=1, help_text="product id")
+    valid_on = serializers.DateField(required=False, help_text="active quotes valid on this day")
+    active = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="false: withdrawn quotes only"
+    )
+    search = serializers.CharField(required=False, help_text="product or supplier code, name, pinyin")
+    ordering = serializers.CharField(required=False)
+
+
+QUOTE_LIST_PARAMETERS = [
+    OpenApiParameter("supplier", OpenApiTypes.INT, description="supplier id"),
+    OpenApiParameter("product", OpenApiTypes.INT, description="product id"),
+    OpenApiParameter("valid_on", OpenApiTypes.DATE, description="active quotes valid on this day"),
+    OpenApiParameter("active", OpenApiTypes.BOOL, description="true: not withdrawn, false: withdrawn"),
+    OpenApiParameter("search", OpenApiTypes.STR),
+    OpenApiParameter(
+        "ordering",
+        OpenApiTypes.STR,
+        enum=[*selectors.QUOTE_ORDERINGS, *(f"-{o}" for o in selectors.QUOTE_ORDERINGS)],
+    ),
+]
+
+
+@crud_schema(SupplierQuoteSerializer, list_parameters=QUOTE_LIST_PARAMETERS)
+class SupplierQuoteViewSet(CrudViewSet):
+    """Supplier quotes (company data, gated by model permissions). No delete (405): a quote is
+    withdrawn (`withdraw`) and stays in the product's price history."""
+
+    serializer_class = SupplierQuoteSerializer
+    action_permissions = {"withdraw": "change"}
+    filter_backends: list[type] = []  # the selector filters, searches and orders
+
+    def get_queryset(self) -> QuerySet[SupplierQuote]:
+        if getattr(self, "swagger_fake_view", False) or not hasattr(self, "request"):
+            return SupplierQuote.objects.none()
+        return scope.visible(self.request.user, selectors.quotes(active=None))
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Parsed here, not in get_queryset: the role check answers first (403 whatever the query).
+        if self.action != "list":
+            return queryset
+        params = {name: value for name, value in self.request.query_params.items() if value != ""}
+        query = SupplierQuoteQuery(data=params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        qs = selectors.quotes(
+            search=data.get("search", ""),
+            valid_on=data.get("valid_on"),
+            active=data.get("active"),
+            ordering=data.get("ordering", ""),
+        )
+        if data.get("supplier"):
+            qs = qs.filter(supplier_id=data["supplier"])
+        if data.get("product"):
+            qs = qs.filter(product_id=data["product"])
+        return scope.visible(self.request.user, qs)
+
+    def perform_create(self, serializer: Any) -> None:
+        data = {name: value for name, value in serializer.validated_data.items() if name in QUOTE_WRITABLE}
+        data.setdefault("min_quantity", Decimal("0"))
+        quote = quote_services.create_quote(actor=scope.employee_of(self.request.user), **data)
+        serializer.instance = selectors.quote(quote.pk)  # as stored
+
+    def perform_update(self, serializer: Any) -> None:
+        quote: SupplierQuote = serializer.instance
+        data = {name: getattr(quote, name) for name in QUOTE_WRITABLE}
+        data.update({k: v for k, v in serializer.validated_data.items() if k in QUOTE_WRITABLE})
+        quote = quote_services.update_quote(quote, actor=scope.employee_of(self.request.user), **data)
+        serializer.instance = selectors.quote(quote.pk)  # as stored
+
+    @extend_schema(
+        request=None,
+        responses={200: SupplierQuoteSerializer, **error_responses(401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """撤回: the quote no longer counts as valid but stays in the price history."""
+        quote = quote_services.withdraw_quote(self.get_object(), actor=scope.employee_of(request.user))
+        return Response(SupplierQuoteSerializer(selectors.quote(quote.pk)).data)
+
+
 def register(router: BaseRouter) -> None:
     """Add this module's viewsets to the v1 router."""
     router.register("suppliers", SupplierViewSet, basename="supplier")
+    router.register("supplier-quotes", SupplierQuoteViewSet, basename="supplier-quote")

@@ -1,9 +1,10 @@
 """The demo company of PRODUCT.md: a Beijing importer and distributor of medical consumables, with
 its goods (categories, price levels, products with registration numbers and prices), two warehouses,
 an opening stock in lots, customers of every kind (one in the public pool), suppliers (one paid in
-USD), opening receivables and payables spread over every aging bucket, and a few receipts and
-payments. Loading is idempotent: existing rows are kept as they are, and opening balances are
-posted once."""
+USD), opening receivables and payables spread over every aging bucket, a few receipts and
+payments, and purchasing's work: exchange rates, supplier quotes and purchase orders in every
+state, with their receipts, returns and a payment. Loading is idempotent: existing rows are kept as
+they are, and opening balances and purchase orders are posted once."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product
 from maoyi.crm import services as crm_services
 from maoyi.crm.models import Customer
 from maoyi.finance import services as finance
-from maoyi.finance.models import Direction, Obligation
+from maoyi.finance.models import Direction, ExchangeRate, Obligation
 from maoyi.finance.parties import PartyKind, get_party
 from maoyi.inventory.models import OpeningStock, StockMove, Warehouse
 from maoyi.inventory.services import documents as stock_documents
@@ -30,7 +31,11 @@ from maoyi.inventory.services import opening
 from maoyi.inventory.services import warehouses as warehouse_services
 from maoyi.org import services
 from maoyi.org.models import Department, Employee, Role
-from maoyi.purchasing.models import Supplier
+from maoyi.purchasing.models import PurchaseOrder, PurchaseReturn, Supplier, SupplierQuote
+from maoyi.purchasing.services import orders as order_services
+from maoyi.purchasing.services import quotes as quote_services
+from maoyi.purchasing.services import receipts as receipt_services
+from maoyi.purchasing.services import returns as return_services
 from maoyi.purchasing.services import suppliers as supplier_services
 
 COMPANY = "北京贸易医疗器械有限公司"
@@ -582,10 +587,270 @@ def load_money(*, today: dt.date | None = None) -> dict[str, int]:
     return created
 
 
+# Purchasing ---------------------------------------------------------------------------------------
+
+# (currency, CNY value of one unit, in force since how many days)
+EXCHANGE_RATES: tuple[tuple[str, str, int], ...] = (("USD", "7.1000", 10), ("EUR", "7.7800", 10))
+
+
+@dataclass(frozen=True)
+class DemoQuote:
+    supplier: str
+    product: str
+    unit_price: str
+    currency: str
+    min_quantity: str
+    valid_from: int  # days from today
+    valid_until: int
+    note: str = ""
+
+
+# Several suppliers quote the same products (ZS001; ZS003 from Germany in USD and from a domestic
+# maker in CNY: the USD one is cheaper at 7.10); one quote ends within 14 days, one has expired.
+# fmt: off
+QUOTES: tuple[DemoQuote, ...] = (
+    DemoQuote("江西华康医疗器械有限公司", "ZS001", "0.30", "CNY", "0", -60, 120, "年度框架价"),
+    DemoQuote("江西华康医疗器械有限公司", "ZS001", "0.28", "CNY", "100000", -60, 120, "10万支以上"),
+    DemoQuote("湖北安护防护用品有限公司", "ZS001", "0.31", "CNY", "0", -20, 160),
+    DemoQuote("江西华康医疗器械有限公司", "ZS002", "0.17", "CNY", "0", -80, 10, "月底到期，续签中"),
+    DemoQuote("Medivena Medical GmbH", "ZS003", "1.15", "USD", "1000", -30, 150, "FOB Hamburg"),
+    DemoQuote("江西华康医疗器械有限公司", "ZS003", "8.90", "CNY", "0", -30, 90, "国产替代型号"),
+    DemoQuote("湖北安护防护用品有限公司", "FH001", "18.20", "CNY", "0", -200, -20, "旧报价"),
+    DemoQuote("湖北安护防护用品有限公司", "FH001", "17.50", "CNY", "0", -15, 75),
+    DemoQuote("湖北安护防护用品有限公司", "FH003", "15.50", "CNY", "0", -15, 75),
+    DemoQuote("山东康检生物科技有限公司", "JY001", "0.42", "CNY", "0", -45, 135),
+    DemoQuote("山东康检生物科技有限公司", "JY002", "2.40", "CNY", "0", -45, 135),
+)
+# fmt: on
+
+
+@dataclass
+class _Buying:
+    """The people and things the purchase orders of the demo are made with."""
+
+    today: dt.date
+    base: dt.date  # the day receipts and payments count back from (never after today)
+    buyer: Employee  # 马丽 writes the orders and returns
+    manager: Employee  # 高峰, her department's manager, approves them
+    keeper: Employee  # 陆洋 receives the goods and ships the returns
+    clerk: Employee  # 徐婷 pays
+    suppliers: dict[str, Supplier]
+    products: dict[str, Product]
+    warehouses: dict[str, Warehouse]
+    created: dict[str, int]
+
+    def order(
+        self,
+        supplier: str,
+        lines: tuple[tuple[str, int, str | None], ...],
+        *,
+        expected: int,
+        warehouse: str = "WH01",
+        installments: tuple[tuple[int, str], ...] = (),
+        note: str = "",
+    ) -> PurchaseOrder:
+        order = order_services.create_order(
+            actor=self.buyer,
+            supplier=self.suppliers[supplier],
+            warehouse=self.warehouses[warehouse],
+            expected_date=self.today + dt.timedelta(days=expected),
+            lines=[
+                order_services.OrderLineInput(
+                    product_id=self.products[code].pk,
+                    quantity=Decimal(quantity),
+                    unit_price=Decimal(price) if price is not None else None,
+                )
+                for code, quantity, price in lines
+            ],
+            installments=_plan(self.today, installments),
+            note=note,
+        )
+        self.created["purchase_orders"] += 1
+        return order
+
+    def approve(self, order: PurchaseOrder, comment: str = "同意") -> PurchaseOrder:
+        order_services.submit_order(order, actor=self.buyer)
+        order_services.approve_order(order, actor=self.manager, comment=comment)
+        order.refresh_from_db()
+        return order
+
+    def receive(self, order: PurchaseOrder, days_ago: int, *lots: tuple[int, int]) -> None:
+        """Receive the order's first line in lots of (quantity, days since production)."""
+        line = order.lines.select_related("product").order_by("id")[0]
+        shelf_life = dt.timedelta(days=line.product.shelf_life_days or 730)
+        items = []
+        for quantity, produced_ago in lots:
+            produced = self.base - dt.timedelta(days=produced_ago)
+            items.append(
+                receipt_services.ReceiptLineInput(
+                    line_id=line.pk,
+                    quantity=Decimal(quantity),
+                    lot_number=f"{line.product.code[:2]}{produced:%Y%m%d}",
+                    production_date=produced,
+                    expiry_date=produced + shelf_life,
+                )
+            )
+        receipt_services.receive_goods(
+            order,
+            actor=self.keeper,
+            lines=items,
+            received_on=self.base - dt.timedelta(days=days_ago),
+            note="到货验收合格",
+        )
+        self.created["goods_receipts"] += 1
+
+    def approved_return(self, order: PurchaseOrder, quantity: int, reason: str) -> PurchaseReturn:
+        """Return some of the first lot received on the order's first line, approved by the manager."""
+        received = order.receipts.order_by("id")[0].lines.order_by("id")[0]
+        doc = return_services.create_return(
+            actor=self.buyer,
+            order=order,
+            lines=[
+                return_services.ReturnLineInput(received.order_line_id, received.lot_id, Decimal(quantity))
+            ],
+            reason=reason,
+        )
+        return_services.submit_return(doc, actor=self.buyer)
+        approval_services.approve(doc, actor=self.manager, comment="同意退货")
+        doc.refresh_from_db()
+        self.created["purchase_returns"] += 1
+        return doc
+
+
+def _load_rates_and_quotes(today: dt.date, created: dict[str, int]) -> None:
+    clerk = Employee.objects.get(user__username="xuting")
+    for currency, rate, ago in EXCHANGE_RATES:
+        if ExchangeRate.objects.filter(currency=currency).exists():
+            continue
+        finance.set_exchange_rate(
+            actor=clerk, currency=currency, rate=Decimal(rate), valid_from=today - dt.timedelta(days=ago)
+        )
+        created["exchange_rates"] += 1
+    if SupplierQuote.objects.exists():
+        return
+    suppliers = {s.name: s for s in Supplier.objects.select_related("buyer")}
+    products = {p.code: p for p in Product.objects.all()}
+    for item in QUOTES:
+        supplier = suppliers[item.supplier]
+        quote_services.create_quote(
+            actor=supplier.buyer,
+            supplier=supplier,
+            product=products[item.product],
+            unit_price=Decimal(item.unit_price),
+            currency=item.currency,
+            min_quantity=Decimal(item.min_quantity),
+            valid_from=today + dt.timedelta(days=item.valid_from),
+            valid_until=today + dt.timedelta(days=item.valid_until),
+            note=item.note,
+        )
+        created["quotes"] += 1
+
+
+def load_purchasing(*, today: dt.date | None = None) -> dict[str, int]:
+    """Exchange rates (USD, EUR) entered by finance, supplier quotes, and once, eight purchase
+    orders written by 马丽 and decided by 高峰, one in every state: a draft; one waiting in 高峰's
+    inbox; one rejected with a reason; one approved and waiting for goods (in USD); one partly
+    received in two lots; one received in full with half its payable paid; one with a return
+    approved and waiting to ship; one with a return shipped whose refund is still open."""
+    created = {
+        "exchange_rates": 0,
+        "quotes": 0,
+        "purchase_orders": 0,
+        "goods_receipts": 0,
+        "purchase_returns": 0,
+        "supplier_payments": 0,
+    }
+    today = today or timezone.localdate()
+    _load_rates_and_quotes(today, created)
+    if PurchaseOrder.objects.exists():
+        return created
+    people = {e.user.username: e for e in Employee.objects.select_related("user")}
+    buying = _Buying(
+        today=today,
+        base=min(today, timezone.localdate()),
+        buyer=people["mali"],
+        manager=people["gaofeng"],
+        keeper=people["luyang"],
+        clerk=people["xuting"],
+        suppliers={s.name: s for s in Supplier.objects.all()},
+        products={p.code: p for p in Product.objects.all()},
+        warehouses={w.code: w for w in Warehouse.objects.all()},
+        created=created,
+    )
+    huakang, anhu, kangjian = (
+        "江西华康医疗器械有限公司",
+        "湖北安护防护用品有限公司",
+        "山东康检生物科技有限公司",
+    )
+
+    # A draft, priced from the quote (0.42).
+    buying.order(kangjian, (("JY001", 30000, None),), expected=14, note="补充真空采血管库存")
+    # Submitted: in 高峰's approval inbox.
+    submitted = buying.order(anhu, (("FH003", 500, None),), expected=10, note="检查手套月度补货")
+    order_services.submit_order(submitted, actor=buying.buyer)
+    # Rejected: typed above the supplier's quote.
+    rejected = buying.order(huakang, (("ZS002", 50000, "0.20"),), expected=12)
+    order_services.submit_order(rejected, actor=buying.buyer)
+    approval_services.reject(
+        rejected, actor=buying.manager, reason="单价高于供应商报价 0.17 元，请按报价重新下单"
+    )
+    # Approved, waiting for goods: 2,000 IV catheters from Germany at 1.15 USD (the USD rate is
+    # finance's 7.10), 30% before shipping and the rest 60 days after arrival.
+    buying.approve(
+        buying.order(
+            "Medivena Medical GmbH",
+            (("ZS003", 2000, None),),
+            expected=25,
+            installments=((7, "690.00"), (85, "1610.00")),
+            note="海运，汉堡港发货",
+        )
+    )
+    # Partly received: 36,000 of 60,000 syringes, in two lots; late for the rest.
+    partly = buying.approve(buying.order(huakang, (("ZS001", 60000, None),), expected=-3))
+    buying.receive(partly, 2, (20000, 20))
+    buying.receive(partly, 0, (16000, 10))
+    # Received in full, the first of its two installments paid.
+    paid = buying.approve(
+        buying.order(
+            kangjian, (("JY002", 1000, None),), expected=-12, installments=((-5, "1200.00"), (25, "1200.00"))
+        )
+    )
+    buying.receive(paid, 10, (1000, 30))
+    payable = Obligation.objects.get(
+        direction=Direction.PAYABLE, source_type="purchase_order", source_id=paid.pk
+    )
+    first = payable.installments.order_by("sequence")[0]
+    party = get_party(buying.clerk.user, PartyKind.SUPPLIER, payable.party_id)
+    assert party is not None
+    finance.record_settlement(
+        direction=Direction.PAYABLE,
+        actor=buying.clerk,
+        party=party,
+        amount=Decimal("1200.00"),
+        occurred_on=buying.base - dt.timedelta(days=4),
+        reference="招行回单 0417-2231",
+        allocations=[finance.AllocationInput(payable.pk, Decimal("1200.00"), first.pk)],
+    )
+    created["supplier_payments"] += 1
+    # A return approved and waiting for logistics to ship it.
+    to_ship = buying.approve(buying.order(huakang, (("ZS002", 20000, None),), expected=-20, warehouse="WH02"))
+    buying.receive(to_ship, 18, (20000, 40))
+    buying.approved_return(to_ship, 500, "部分针头护套松脱")
+    # A return shipped: the supplier still owes the refund (1,000 × 0.42 = 420.00).
+    refunded = buying.approve(buying.order(kangjian, (("JY001", 10000, None),), expected=-30))
+    buying.receive(refunded, 28, (10000, 35))
+    shipped = buying.approved_return(refunded, 1000, "真空度不足，抽血量不够")
+    return_services.ship_return(
+        shipped, actor=buying.keeper, carrier="顺丰速运", tracking_number="SF1409283746512"
+    )
+    return created
+
+
 @transaction.atomic
 def load_company(*, today: dt.date | None = None) -> dict[str, int]:
-    """Departments, the built-in roles, the demo accounts, the goods, the warehouses and the
-    opening stock; returns how many of each were created."""
+    """Departments, the built-in roles, the demo accounts, the goods, the warehouses, the opening
+    stock, customers and suppliers, opening money and purchasing; returns how many of each were
+    created."""
     roles: dict[str, Role] = services.ensure_built_in_roles()
     created = {"departments": 0, "employees": 0}
     by_name: dict[str, Department] = {}
@@ -616,4 +881,5 @@ def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     created["stock_moves"] = load_opening_stock(today=today)
     created.update(load_parties())
     created.update(load_money(today=today))
+    created.update(load_purchasing(today=today))
     return created

@@ -352,6 +352,8 @@ class ExchangeRate(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    scope_policy = ScopePolicy(owner=None, department=None, shared=True)  # company data
+
     class Meta:
         verbose_name = _("汇率")
         verbose_name_plural = _("汇率")

@@ -10,6 +10,9 @@ DETAIL_URL_NAMES: dict[str, str] = {
     "stocktake": "web:stocktake-detail",
     "transfer": "web:transfer-detail",
     "stock_reversal": "web:stock-reversal-detail",
+    "purchase_order": "web:purchase-order-detail",
+    "purchase_return": "web:purchase-return-detail",
+    "goods_receipt": "web:goods-receipt-detail",
 }
 
 

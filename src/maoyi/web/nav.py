@@ -45,7 +45,15 @@ MODULES: tuple[Module, ...] = (
         "purchasing",
         pgettext_lazy("menu", "采购"),
         "truck-delivery",
-        (Page(pgettext_lazy("menu", "供应商"), "web:supplier-list", "purchasing.view_supplier"),),
+        (
+            Page(pgettext_lazy("menu", "供应商"), "web:supplier-list", "purchasing.view_supplier"),
+            Page(_("供应商报价"), "web:quote-list", "purchasing.view_supplierquote"),
+            Page(_("报价比较"), "web:quote-compare", "purchasing.view_supplierquote"),
+            Page(_("采购订单"), "web:purchase-order-list", "purchasing.view_purchaseorder"),
+            Page(_("待入库"), "web:purchase-to-receive", "purchasing.add_goodsreceipt"),
+            Page(_("采购退货"), "web:purchase-return-list", "purchasing.view_purchasereturn"),
+            Page(_("待发退货"), "web:purchase-return-to-ship", "purchasing.ship_purchasereturn"),
+        ),
     ),
     Module(
         "catalog",
@@ -85,6 +93,7 @@ MODULES: tuple[Module, ...] = (
             Page(_("到期提醒"), "web:finance-due", "finance.view_receivable"),
             Page(_("账龄分析"), "web:finance-aging", "finance.view_receivable"),
             Page(_("对账单"), "web:finance-statement", "finance.view_receivable"),
+            Page(_("汇率"), "web:rate-list", "finance.view_exchangerate"),
         ),
     ),
     Module(

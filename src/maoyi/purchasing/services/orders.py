@@ -348,7 +348,8 @@ def cancel_order(order: PurchaseOrder, *, actor: Employee, reason: str = "") -> 
     payable is reversed)."""
     require_permission(actor, "purchasing.change_purchaseorder")
     _in_scope(actor, order)
-    if order.status != Status.APPROVED:
+    # Partly or fully received orders have receipts: say so (has_downstream), not just the status.
+    if order.status not in (Status.APPROVED, Status.IN_PROGRESS, Status.DONE):
         approvals.cancel(order, actor=actor, reason=reason)
         return
     if order.has_downstream():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maoyi.web.finance import views
+from maoyi.web.finance import rates, views
 
 # direction → (URL segment of its receivables/payables, URL segment of its receipts/payments)
 SEGMENTS = {"receivable": ("receivables", "receipts"), "payable": ("payables", "payments")}
@@ -27,3 +27,9 @@ for direction, (obligations, settlements) in SEGMENTS.items():
         path(f"{settlements}/<int:pk>/allocate/", views.settlement_allocate, kw, name=f"{st}-allocate"),
         path(f"{settlements}/<int:pk>/reverse/", views.settlement_reverse, kw, name=f"{st}-reverse"),
     ]
+
+# Exchange rates (汇率) ------------------------------------------------------------------------------
+urlpatterns += [
+    path("rates/", rates.rate_list, name="rate-list"),
+    path("rates/new/", rates.rate_create, name="rate-create"),
+]

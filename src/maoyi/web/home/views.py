@@ -1,20 +1,89 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from maoyi.approvals import selectors as approvals
+from maoyi.finance import selectors as finance
+from maoyi.purchasing import order_selectors as purchasing
+
+QUEUE_SIZE = 10
+QUOTES_EXPIRING_DAYS = 14
+PAYABLES_DUE_DAYS = 7
+
+
+def _purchasing_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
+    """Purchasing: its open orders (the late ones marked) and quotes running out soon."""
+    context: dict[str, Any] = {}
+    user = request.user
+    if user.has_perm("purchasing.add_purchaseorder"):
+        open_orders = purchasing.open_orders(user)
+        context["open_orders"] = [
+            {"order": o, "late": o.expected_date < today} for o in open_orders[:QUEUE_SIZE]
+        ]
+        context["open_orders_total"] = open_orders.count()
+        context["late_orders_total"] = open_orders.filter(expected_date__lt=today).count()
+    if user.has_perm("purchasing.add_purchaseorder") and user.has_perm("purchasing.view_supplierquote"):
+        expiring = purchasing.expiring_quotes(on=today, within_days=QUOTES_EXPIRING_DAYS)
+        context["expiring_quotes"] = [
+            {"quote": q, "days": (q.valid_until - today).days} for q in expiring[:QUEUE_SIZE]
+        ]
+        context["expiring_quotes_total"] = expiring.count()
+    return context
+
+
+def _logistics_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
+    """Logistics: goods to receive (late first) and purchase returns to ship."""
+    context: dict[str, Any] = {}
+    user = request.user
+    if user.has_perm("purchasing.add_goodsreceipt"):
+        incoming = purchasing.orders(user, to_receive=True, ordering="expected")
+        context["to_receive"] = [{"order": o, "late": o.expected_date < today} for o in incoming[:QUEUE_SIZE]]
+        context["to_receive_total"] = incoming.count()
+    if user.has_perm("purchasing.ship_purchasereturn"):
+        to_ship = purchasing.returns(user, to_ship=True)
+        context["to_ship"] = list(to_ship[:QUEUE_SIZE])
+        context["to_ship_total"] = to_ship.count()
+    return context
+
+
+def _finance_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
+    """Finance: payable installments overdue or falling due within a week."""
+    if not request.user.has_perm("finance.add_payment"):
+        return {}
+    due = finance.due_installments(request.user, "payable", on=today, within_days=PAYABLES_DUE_DAYS)
+    return {
+        "payables_due": [
+            {
+                "installment": i,
+                "obligation": i.obligation,
+                "overdue": i.due_date < today,
+                "days": (i.due_date - today).days,
+            }
+            for i in due[:QUEUE_SIZE]
+        ],
+        "payables_due_total": len(due),
+        "payables_overdue_total": len([i for i in due if i.due_date < today]),
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's to-dos: approvals waiting for them now, and their own submissions in flight
-    (later issues add their queues: follow-ups, goods to ship, money to collect…)."""
+    """The user's to-dos: approvals waiting for them now, their own submissions in flight, and the
+    queues of their department (purchasing's open orders and expiring quotes, logistics' goods to
+    receive and returns to ship, finance's payables due); each queue only for those who work it."""
     pending = approvals.pending_for(request.user)
     submitted = approvals.requests_for(request.user, mine="submitted", status="pending")
+    today = timezone.localdate()
     context = {
-        "pending": pending[:10],
+        "pending": pending[:QUEUE_SIZE],
         "pending_total": pending.count(),
-        "submitted": submitted.order_by("-requested_at")[:10],
+        "submitted": submitted.order_by("-requested_at")[:QUEUE_SIZE],
         "submitted_total": submitted.count(),
+        **_purchasing_queues(request, today),
+        **_logistics_queues(request, today),
+        **_finance_queues(request, today),
     }
     return render(request, "web/home.html", context)

@@ -66,6 +66,8 @@ def supplier_tabs(request: HttpRequest) -> dict[str, Any]:
     tabs: dict[str, Any] = {"info": gettext_lazy("基本信息")}
     if request.user.has_perm("finance.view_payable"):
         tabs["payables"] = gettext_lazy("应付")
+    if request.user.has_perm("purchasing.view_supplierquote"):
+        tabs["quotes"] = gettext_lazy("报价")  # context: web.purchasing.quotes.supplier_quotes_context
     tabs["attachments"] = gettext_lazy("附件")
     tabs["history"] = gettext_lazy("操作日志")
     return tabs

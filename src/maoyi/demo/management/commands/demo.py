@@ -44,6 +44,14 @@ class Command(BaseCommand):
                 f"and {created['settlements']} receipt(s)/payment(s) created"
             )
         )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {created['exchange_rates']} exchange rate(s), {created['quotes']} supplier quote(s), "
+                f"{created['purchase_orders']} purchase order(s), {created['goods_receipts']} goods "
+                f"receipt(s), {created['purchase_returns']} purchase return(s) and "
+                f"{created['supplier_payments']} supplier payment(s) created"
+            )
+        )
 
     def _print_accounts(self) -> None:
         names = {r.code: r.name for r in Role.objects.all()}

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from maoyi.approvals.models import ApprovalRequest
 from maoyi.core.documents import Status
-from maoyi.finance.models import Obligation
+from maoyi.finance.models import Obligation, Payable
 from maoyi.inventory.models import Lot
 from maoyi.org.models import Employee
 from maoyi.purchasing.models import GoodsReceipt, PurchaseOrder, PurchaseReturn
@@ -369,6 +369,19 @@ def test_logistics_receives_partly_then_fully_and_the_order_follows(company, sho
     assert order.status == Status.IN_PROGRESS and on_hand(shop) == D("600")
     page = text(keeper.get(reverse("web:purchase-order-detail", args=[order.pk])))
     assert 'data-testid="order-progress">59%<' in page  # 600 of 1,010 units
+    # Finance weighs the payable against what arrived: 600 × 11.30, and the payable links back.
+    finance_page = text(
+        client_for(company.finance_clerk).get(reverse("web:purchase-order-detail", args=[order.pk]))
+    )
+    assert "已到货金额 ¥6,780.00" in finance_page
+    payable = Payable.objects.get(source_type="purchase_order", source_id=order.pk)
+    payable_page = text(
+        client_for(company.finance_clerk).get(reverse("web:payable-detail", args=[payable.pk]))
+    )
+    assert (
+        f'<a href="{reverse("web:purchase-order-detail", args=[order.pk])}">{order.number}</a>'
+        in payable_page
+    )
     detail = text(keeper.get(reverse("web:goods-receipt-detail", args=[receipt.pk])))
     lot = Lot.objects.get(lot_number="L2601")
     assert reverse("web:lot-trace", args=[lot.pk]) in detail and 'data-testid="unit-cost">10<' in detail

@@ -41,6 +41,7 @@ from maoyi.finance.services import AllocationInput
 from maoyi.org import scope
 from maoyi.org.models import Employee
 from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
+from maoyi.web.documents import document_url
 from maoyi.web.finance.forms import (
     INSTALLMENTS_PREFIX,
     InstallmentFormSet,
@@ -289,6 +290,9 @@ def _obligation_page(
         "side": side,
         "obligation": obligation,
         "party_url": _party_url(request, obligation.party_kind, obligation.party_id),
+        "source_url": document_url(obligation.source_type, obligation.source_id)
+        if obligation.source_id
+        else None,
         "installments": installments,
         "allocations": selectors.allocations_of(obligation),
         "tab": chosen_tab(request, RECORD_TABS),

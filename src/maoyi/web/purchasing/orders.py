@@ -10,8 +10,10 @@ calls one selector or service and renders."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -110,7 +112,9 @@ def _progress(lines: Any) -> dict[str, Any]:
     ordered = sum((line.quantity for line in lines), ZERO)
     received = sum((line.received_quantity for line in lines), ZERO)
     percent = int(received * 100 / ordered) if ordered else 0
-    return {"ordered": _plain(ordered), "received": _plain(received), "percent": percent}
+    # What has arrived, at the order's prices: finance weighs the payable against it.
+    value = quantize_money(sum((line.received_quantity * line.unit_price for line in lines), ZERO))
+    return {"ordered": _plain(ordered), "received": _plain(received), "percent": percent, "value": value}
 
 
 def _is_late(order: PurchaseOrder, today: dt.date) -> bool:
@@ -261,6 +265,64 @@ def _put_error(exc: DomainError, header: forms.Form, grids: dict[str, tuple[Any,
 
 
 # Purchase orders: list -----------------------------------------------------------------------------
+
+
+# Workflow steps --------------------------------------------------------------------------------------
+
+ORDER_DETAIL = "web:purchase-order-detail"
+RETURN_DETAIL = "web:purchase-return-detail"
+SUBMITTED = gettext_lazy("已提交 %(number)s，等待审核。")
+WITHDRAWN = gettext_lazy("已撤回 %(number)s，可以修改后重新提交。")
+CANCELLED = gettext_lazy("已作废 %(number)s。")
+
+Doc = TypeVar("Doc", PurchaseOrder, PurchaseReturn)
+
+
+def _step(
+    request: HttpRequest,
+    doc: Doc,
+    run: Callable[[], object],
+    *,
+    render: Callable[..., HttpResponse],
+    done: Any,
+    detail: str,
+) -> HttpResponse:
+    """One button (submit, withdraw): call the service, or show its refusal on the detail page."""
+    try:
+        run()
+    except DomainError as exc:
+        doc.refresh_from_db()
+        return render(request, doc, action_error=exc.message, status=400)
+    messages.success(request, str(done) % {"number": doc.number})
+    return redirect(detail, doc.pk)
+
+
+def _reasoned_step(
+    request: HttpRequest,
+    doc: Doc,
+    form: forms.Form,
+    run: Callable[[str], object],
+    *,
+    render: Callable[..., HttpResponse],
+    form_name: str,
+    done: Any,
+    detail: str,
+) -> HttpResponse:
+    """A step that needs a reason (cancel, unapprove): the refusal goes onto its form."""
+    if form.is_valid():
+        try:
+            run(form.cleaned_data["reason"])
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, str(done) % {"number": doc.number})
+            return redirect(detail, doc.pk)
+    doc.refresh_from_db()
+    return render(request, doc, status=400, **{form_name: form})
+
+
+def _with_reason(service: Callable[..., object], doc: Any, actor: Any, reason: str) -> object:
+    return service(doc, actor=actor, reason=reason)
 
 
 @permission_required("purchasing.view_purchaseorder", raise_exception=True)
@@ -559,45 +621,36 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("purchasing.change_purchaseorder", raise_exception=True)
 def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    try:
-        order_services.submit_order(order, actor=acting_employee(request))
-    except DomainError as exc:
-        order.refresh_from_db()
-        return _render_order(request, order, action_error=exc.message, status=400)
-    messages.success(request, _("已提交 %(number)s，等待审核。") % {"number": order.number})
-    return redirect("web:purchase-order-detail", order.pk)
+    run = partial(order_services.submit_order, order, actor=acting_employee(request))
+    return _step(
+        request, order, run, render=_render_order, done=SUBMITTED, detail="web:purchase-order-detail"
+    )
 
 
 @require_POST
 @permission_required("purchasing.change_purchaseorder", raise_exception=True)
 def order_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    try:
-        order_services.withdraw_order(order, actor=acting_employee(request))
-    except DomainError as exc:
-        order.refresh_from_db()
-        return _render_order(request, order, action_error=exc.message, status=400)
-    messages.success(request, _("已撤回 %(number)s，可以修改后重新提交。") % {"number": order.number})
-    return redirect("web:purchase-order-detail", order.pk)
+    run = partial(order_services.withdraw_order, order, actor=acting_employee(request))
+    return _step(
+        request, order, run, render=_render_order, done=WITHDRAWN, detail="web:purchase-order-detail"
+    )
 
 
 @require_POST
 @permission_required("purchasing.change_purchaseorder", raise_exception=True)
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            order_services.cancel_order(
-                order, actor=acting_employee(request), reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("已作废 %(number)s。") % {"number": order.number})
-            return redirect("web:purchase-order-detail", order.pk)
-    order.refresh_from_db()
-    return _render_order(request, order, cancel_form=form, status=400)
+    return _reasoned_step(
+        request,
+        order,
+        ReasonForm(request.POST),
+        partial(_with_reason, order_services.cancel_order, order, acting_employee(request)),
+        render=_render_order,
+        form_name="cancel_form",
+        done=CANCELLED,
+        detail=ORDER_DETAIL,
+    )
 
 
 @require_POST
@@ -605,19 +658,16 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def order_unapprove(request: HttpRequest, pk: int) -> HttpResponse:
     """反审核, by one of the approvers (the service checks who may)."""
     order = _order_or_404(request, pk)
-    form = UnapproveForm(request.POST)
-    if form.is_valid():
-        try:
-            order_services.unapprove_order(
-                order, actor=acting_employee(request), reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("已反审核 %(number)s，订单回到草稿。") % {"number": order.number})
-            return redirect("web:purchase-order-detail", order.pk)
-    order.refresh_from_db()
-    return _render_order(request, order, unapprove_form=form, status=400)
+    return _reasoned_step(
+        request,
+        order,
+        UnapproveForm(request.POST),
+        partial(_with_reason, order_services.unapprove_order, order, acting_employee(request)),
+        render=_render_order,
+        form_name="unapprove_form",
+        done=gettext_lazy("已反审核 %(number)s，订单回到草稿。"),
+        detail=ORDER_DETAIL,
+    )
 
 
 # Goods receipts ------------------------------------------------------------------------------------
@@ -883,45 +933,36 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("purchasing.change_purchasereturn", raise_exception=True)
 def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
-    try:
-        return_services.submit_return(doc, actor=acting_employee(request))
-    except DomainError as exc:
-        doc.refresh_from_db()
-        return _render_return(request, doc, action_error=exc.message, status=400)
-    messages.success(request, _("已提交 %(number)s，等待审核。") % {"number": doc.number})
-    return redirect("web:purchase-return-detail", doc.pk)
+    run = partial(return_services.submit_return, doc, actor=acting_employee(request))
+    return _step(
+        request, doc, run, render=_render_return, done=SUBMITTED, detail="web:purchase-return-detail"
+    )
 
 
 @require_POST
 @permission_required("purchasing.change_purchasereturn", raise_exception=True)
 def return_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
-    try:
-        return_services.withdraw_return(doc, actor=acting_employee(request))
-    except DomainError as exc:
-        doc.refresh_from_db()
-        return _render_return(request, doc, action_error=exc.message, status=400)
-    messages.success(request, _("已撤回 %(number)s，可以修改后重新提交。") % {"number": doc.number})
-    return redirect("web:purchase-return-detail", doc.pk)
+    run = partial(return_services.withdraw_return, doc, actor=acting_employee(request))
+    return _step(
+        request, doc, run, render=_render_return, done=WITHDRAWN, detail="web:purchase-return-detail"
+    )
 
 
 @require_POST
 @permission_required("purchasing.change_purchasereturn", raise_exception=True)
 def return_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            return_services.cancel_return(
-                doc, actor=acting_employee(request), reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("已作废 %(number)s。") % {"number": doc.number})
-            return redirect("web:purchase-return-detail", doc.pk)
-    doc.refresh_from_db()
-    return _render_return(request, doc, cancel_form=form, status=400)
+    return _reasoned_step(
+        request,
+        doc,
+        ReasonForm(request.POST),
+        partial(_with_reason, return_services.cancel_return, doc, acting_employee(request)),
+        render=_render_return,
+        form_name="cancel_form",
+        done=CANCELLED,
+        detail=RETURN_DETAIL,
+    )
 
 
 @require_POST

@@ -111,3 +111,15 @@ def test_the_stock_pages_follow_the_role() -> None:
         "调拨",
     ]
     assert pages["xuting"] == ["库存查询", "库存余额", "库存流水", "批次效期", "低库存"]
+
+
+def test_only_the_most_specific_sidebar_page_is_current(company) -> None:
+    from maoyi.web.nav import sidebar
+    from tests.factories import make_employee
+
+    keeper = make_employee(company.root, "logistics", username="keeper")
+    # /purchasing/orders/to-receive/ also starts with 采购订单's /purchasing/orders/.
+    entries = sidebar(keeper.user, reverse("web:purchase-to-receive"))
+    current = [str(p["label"]) for m in entries for p in m["pages"] if p["active"]]
+    assert current == ["待入库"]
+    assert [m["key"] for m in entries if m["active"]] == ["purchasing"]

@@ -191,7 +191,8 @@ class PurchaseOrder(Document):
         ]
 
     def __str__(self) -> str:
-        return self.number
+        """The number and the supplier: what the approval inbox shows as the document's title."""
+        return f"{self.number} {self.supplier.name}" if self.supplier_id else self.number
 
     @property
     def amount(self) -> Decimal:
@@ -372,7 +373,7 @@ class PurchaseReturn(Document):
         permissions = [("ship_purchasereturn", _("发出采购退货"))]
 
     def __str__(self) -> str:
-        return self.number
+        return f"{self.number} {self.order.supplier.name}：{self.reason}" if self.order_id else self.number
 
     @property
     def amount(self) -> Decimal:

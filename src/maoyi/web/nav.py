@@ -128,8 +128,8 @@ def sidebar(user: Any, current_path: str) -> list[dict[str, Any]]:
         for page in module.pages:
             if page.permission is None or user.has_perm(page.permission):
                 url = reverse(page.url_name)
-                active = current_path == url or (url != "/" and current_path.startswith(url))
-                pages.append({"label": page.label, "url": url, "active": active, "icon": page.icon})
+                matches = current_path == url or (url != "/" and current_path.startswith(url))
+                pages.append({"label": page.label, "url": url, "active": matches, "icon": page.icon})
         if pages:
             result.append(
                 {
@@ -140,6 +140,14 @@ def sidebar(user: Any, current_path: str) -> list[dict[str, Any]]:
                     "active": any(p["active"] for p in pages),
                 }
             )
+    # One page is current: the most specific match (/purchasing/orders/to-receive/ is 待入库, not
+    # also 采购订单).
+    matching = [p for m in result for p in m["pages"] if p["active"]]
+    best = max(matching, key=lambda p: len(p["url"]), default=None)
+    for module_entry in result:
+        for page_entry in module_entry["pages"]:
+            page_entry["active"] = page_entry is best
+        module_entry["active"] = any(p["active"] for p in module_entry["pages"])
     return result
 
 

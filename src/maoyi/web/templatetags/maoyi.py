@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.documents import ACTION_LABELS
@@ -22,6 +23,33 @@ EXTRA_LABELS: dict[str, Any] = {
 @register.filter
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action) or EXTRA_LABELS.get(action) or action)
+
+
+# Audit change keys that are not model fields: what services record for lines, plans and links.
+CHANGE_LABELS: dict[str, Any] = {
+    "lines": _("明细"),
+    "installments": _("分期"),
+    "allocations": _("核销"),
+    "permissions": _("权限"),
+    "contact": _("联系人"),
+    "prices": _("价格"),
+}
+
+
+@register.filter
+def change_label(entry: Any, field: str) -> str:
+    """The label of a changed field in the entry's record type (its verbose name), so the history
+    tab reads 供应商 / Supplier rather than `supplier`."""
+    known = CHANGE_LABELS.get(field)
+    if known is not None:
+        return str(known)
+    model = entry.content_type.model_class() if getattr(entry, "content_type_id", None) else None
+    if model is not None:
+        try:
+            return str(model._meta.get_field(field).verbose_name)
+        except FieldDoesNotExist:  # not a field of the model: show the key as recorded
+            return field
+    return field
 
 
 @register.filter

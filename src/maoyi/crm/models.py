@@ -97,6 +97,12 @@ class Customer(models.Model):
     name_key = models.CharField(max_length=200, editable=False)
     phone_key = models.CharField(max_length=40, blank=True, editable=False)
     last_activity_at = models.DateTimeField(_("最近跟进"), null=True, blank=True, editable=False)
+    # When the current owner got the customer (created, claimed or transferred): with the last
+    # activity, where the public pool's idle clock starts.
+    owned_since = models.DateTimeField(_("负责起始"), null=True, blank=True, editable=False)
+    # The public pool's escalation so far for the current idle spell: "" (none), "owner" (the
+    # owner was reminded), "manager" (the manager was told). Reset by an activity or a new owner.
+    pool_warning = models.CharField(_("公海预警"), max_length=10, blank=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,3 +147,249 @@ class Customer(models.Model):
     @property
     def tag_list(self) -> list[str]:
         return [t for t in (part.strip() for part in self.tags.split(",")) if t]
+
+
+# Contacts, activities and opportunities: owned through their customer -----------------------------
+
+THROUGH_CUSTOMER = ScopePolicy(owner="customer__owner", department="customer__department")
+
+
+class Contact(models.Model):
+    """A person at a customer (联系人), by department and title; several per customer."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    name = models.CharField(_("姓名"), max_length=60)
+    department = models.CharField(_("部门"), max_length=60, blank=True)
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    mobile = models.CharField(_("手机"), max_length=40, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    wechat = models.CharField(_("微信"), max_length=60, blank=True)
+    is_primary = models.BooleanField(_("主要联系人"), default=False)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("在职"), default=True)
+    created_by = models.ForeignKey(
+        "org.Employee", verbose_name=_("创建人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+
+    scope_policy = THROUGH_CUSTOMER
+
+    class Meta:
+        verbose_name = _("联系人")
+        verbose_name_plural = _("联系人")
+        ordering = ["customer_id", "-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_primary=True), name="crm_contact_one_primary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("电话")
+    VISIT = "visit", _("拜访")
+    EMAIL = "email", _("邮件")
+    MEETING = "meeting", _("会议")
+    OTHER = "other", _("其他")
+
+
+class Activity(models.Model):
+    """A follow-up (跟进记录): what happened with a customer, and when to follow up next. The
+    employee who did it stays attributed to it after the customer changes hands."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="activities"
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("联系人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("跟进方式"), max_length=10, choices=ActivityKind.choices)
+    summary = models.TextField(_("跟进内容"))
+    occurred_at = models.DateTimeField(_("跟进时间"))
+    next_follow_up = models.DateField(_("下次跟进"), null=True, blank=True)
+    follow_up_done = models.BooleanField(_("已跟进"), default=False)
+    employee = models.ForeignKey(
+        "org.Employee", verbose_name=_("跟进人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+
+    scope_policy = THROUGH_CUSTOMER
+
+    class Meta:
+        verbose_name = _("跟进记录")
+        verbose_name_plural = _("跟进记录")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"], name="crm_activity_customer_idx"),
+            models.Index(fields=["next_follow_up"], name="crm_activity_follow_up_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class OpportunityStage(models.TextChoices):
+    INITIAL = "initial", _("初步接洽")
+    NEEDS = "needs", _("需求确认")
+    PROPOSAL = "proposal", _("方案报价")
+    NEGOTIATION = "negotiation", _("商务谈判")
+    WON = "won", _("赢单")
+    LOST = "lost", _("输单")
+
+
+OPEN_STAGES = (
+    OpportunityStage.INITIAL,
+    OpportunityStage.NEEDS,
+    OpportunityStage.PROPOSAL,
+    OpportunityStage.NEGOTIATION,
+)
+
+
+class Opportunity(models.Model):
+    """A chance of a sale (商机) moving through stages; won and lost are final."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    title = models.CharField(_("商机名称"), max_length=200)
+    stage = models.CharField(
+        _("阶段"), max_length=20, choices=OpportunityStage.choices, default=OpportunityStage.INITIAL
+    )
+    expected_amount = MoneyField(_("预计金额"), default=0)
+    expected_close = models.DateField(_("预计成交日期"), null=True, blank=True)
+    lost_reason = models.CharField(_("输单原因"), max_length=300, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    created_by = models.ForeignKey(
+        "org.Employee", verbose_name=_("创建人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    scope_policy = THROUGH_CUSTOMER
+    accepts_attachments = True
+
+    class Meta:
+        verbose_name = _("商机")
+        verbose_name_plural = _("商机")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expected_amount__gte=0), name="crm_opportunity_amount_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# The public pool (公海) ------------------------------------------------------------------------------
+
+
+class PoolSettings(models.Model):
+    """The company's pool rules (one row): how many customers one salesperson may own, how many
+    they may claim a day, and how long after releasing a customer they may not claim it back."""
+
+    max_owned = models.PositiveIntegerField(_("每人最多负责客户数"), default=200)
+    daily_claims = models.PositiveIntegerField(_("每人每天最多领取"), default=10)
+    cooldown_days = models.PositiveIntegerField(_("释放后不可重新领取（天）"), default=30)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("公海设置")
+        verbose_name_plural = _("公海设置")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class PoolRule(models.Model):
+    """After how many idle days (no activity, no open order) a customer of a kind and level
+    returns to the pool; the owner is reminded `warn_days` before, the manager half way between."""
+
+    kind = models.CharField(_("客户类型"), max_length=20, choices=CustomerKind.choices)
+    level = models.CharField(_("客户等级"), max_length=1, choices=CustomerLevel.choices)
+    idle_days = models.PositiveIntegerField(_("无跟进回收天数"))
+    warn_days = models.PositiveIntegerField(_("提前提醒天数"), default=7)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("公海回收规则")
+        verbose_name_plural = _("公海回收规则")
+        ordering = ["kind", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "level"], name="crm_pool_rule_unique"),
+            models.CheckConstraint(condition=Q(idle_days__gt=0), name="crm_pool_rule_idle_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_level_display()}: {self.idle_days}"
+
+
+class OwnershipAction(models.TextChoices):
+    CREATE = "create", _("新建")
+    CLAIM = "claim", _("领取")
+    RELEASE = "release", _("释放")
+    RETURN = "return", _("自动回收")
+    TRANSFER = "transfer", _("转移")
+    IMPORT = "import", _("导入公海")
+
+
+class OwnershipChange(models.Model):
+    """Every change of a customer's owner (领取, 释放, 自动回收, 转移…): the claim limit, the daily
+    cap and the cool-down are counted from these rows."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="ownership_changes"
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=OwnershipAction.choices)
+    from_owner = models.ForeignKey(
+        "org.Employee", verbose_name=_("原负责人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        "org.Employee", verbose_name=_("新负责人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "org.Employee", verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.CharField(_("原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("负责人变更")
+        verbose_name_plural = _("负责人变更")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["to_owner", "action", "at"], name="crm_ownership_claims_idx"),
+            models.Index(fields=["customer", "from_owner", "action", "at"], name="crm_ownership_release_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.action} {self.at:%Y-%m-%d}"
+
+
+class PoolNotice(models.Model):
+    """A reminder the pool sends before a customer returns (the owner first, then the manager);
+    shown on the recipient's home page until read."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="pool_notices"
+    )
+    recipient = models.ForeignKey(
+        "org.Employee", verbose_name=_("接收人"), on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.CharField(_("阶段"), max_length=10)  # "owner", "manager", "returned"
+    returns_on = models.DateField(_("回收日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公海提醒")
+        verbose_name_plural = _("公海提醒")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.stage}"

@@ -62,7 +62,19 @@ STOCK_DOCUMENTS = tuple(
 MANAGE_WAREHOUSES = ("inventory.add_warehouse", "inventory.change_warehouse")
 
 # Customers belong to the company; data scope decides whose a salesperson sees.
-WORK_CUSTOMERS = ("crm.view_customer", "crm.add_customer", "crm.change_customer")
+WORK_CUSTOMERS = tuple(
+    f"crm.{verb}_{model}"
+    for model in ("customer", "contact", "activity", "opportunity")
+    for verb in ("view", "add", "change")
+)
+# Managers and administrators set the public pool's rules.
+POOL_RULES = (
+    "crm.view_poolsettings",
+    "crm.change_poolsettings",
+    "crm.view_poolrule",
+    "crm.add_poolrule",
+    "crm.change_poolrule",
+)
 MAINTAIN_SUPPLIERS = ("purchasing.view_supplier", "purchasing.add_supplier", "purchasing.change_supplier")
 # Purchasing's daily work: quotes, orders (submit for approval), returns; rates to read.
 BUY = (
@@ -127,6 +139,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             "org.view_employee",
             *SEE_STOCK,
             *WORK_CUSTOMERS,
+            *POOL_RULES,
             "purchasing.view_supplier",
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
@@ -166,6 +179,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *STOCK_DOCUMENTS,
             *MANAGE_WAREHOUSES,
             *WORK_CUSTOMERS,
+            *POOL_RULES,
             *MAINTAIN_SUPPLIERS,
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,

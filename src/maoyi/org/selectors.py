@@ -111,6 +111,10 @@ _NEVER_DELETED = (
     "purchaseorder",
     "goodsreceipt",
     "purchasereturn",
+    "contact",
+    "activity",
+    "opportunity",
+    "poolsettings",
 )
 HIDDEN_PERMISSIONS = (
     Q(
@@ -126,6 +130,8 @@ HIDDEN_PERMISSIONS = (
             "purchaseorderinstallment",
             "goodsreceiptline",
             "purchasereturnline",
+            "ownershipchange",
+            "poolnotice",
         )
     )
     | Q(codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY])

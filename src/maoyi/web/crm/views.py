@@ -5,6 +5,8 @@ Customers are owned data: every read goes through the data scope, and a customer
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -73,15 +75,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/crm/customer_list.html", context)
 
 
-def customer_tabs(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    """The detail page's tabs (key → label); other areas add theirs here (应收 …), each with a
-    `web/crm/tabs/<key>.html` panel and, when it needs data, an entry in TAB_CONTEXT."""
-    tabs: dict[str, Any] = {"info": gettext_lazy("基本信息")}
-    if request.user.has_perm("finance.view_receivable"):
-        tabs["receivables"] = gettext_lazy("应收")
-    tabs["attachments"] = gettext_lazy("附件")
-    tabs["history"] = gettext_lazy("操作日志")
-    return tabs
+@dataclass(frozen=True)
+class CustomerTab:
+    """A tab of the customer page: shown to holders of `permission` (None: everyone who sees the
+    customer), its panel is `web/crm/tabs/<key>.html`, and `context(request, customer)` adds the
+    panel's data. Areas register theirs with `add_customer_tab` (contacts, activities, 商机 …)."""
+
+    key: str
+    label: Any
+    permission: str | None = None
+    context: Callable[[HttpRequest, Customer], dict[str, Any]] | None = None
+    order: int = 50
 
 
 def _info_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
@@ -97,8 +101,27 @@ def _receivables_context(request: HttpRequest, customer: Customer) -> dict[str, 
     )
 
 
-# Per-tab data beyond the record itself: tab key → function(request, customer) → context.
-TAB_CONTEXT: dict[str, Any] = {"info": _info_context, "receivables": _receivables_context}
+CUSTOMER_TABS: dict[str, CustomerTab] = {}
+
+
+def add_customer_tab(tab: CustomerTab) -> None:
+    CUSTOMER_TABS[tab.key] = tab
+
+
+add_customer_tab(CustomerTab("info", gettext_lazy("基本信息"), context=_info_context, order=0))
+add_customer_tab(
+    CustomerTab(
+        "receivables", gettext_lazy("应收"), "finance.view_receivable", _receivables_context, order=80
+    )
+)
+add_customer_tab(CustomerTab("attachments", gettext_lazy("附件"), order=90))
+add_customer_tab(CustomerTab("history", gettext_lazy("操作日志"), order=99))
+
+
+def customer_tabs(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """The tabs this user sees on the customer page, in order (key → label)."""
+    shown = sorted(CUSTOMER_TABS.values(), key=lambda t: (t.order, t.key))
+    return {t.key: t.label for t in shown if t.permission is None or request.user.has_perm(t.permission)}
 
 
 @permission_required("crm.view_customer", raise_exception=True)
@@ -114,8 +137,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": scope.can_change(request.user, customer),
         **record_panels(customer),
     }
-    if tab in TAB_CONTEXT:
-        context.update(TAB_CONTEXT[tab](request, customer))
+    extra = CUSTOMER_TABS[tab].context
+    if extra is not None:
+        context.update(extra(request, customer))
     return render(request, "web/crm/customer_detail.html", context)
 
 

@@ -87,7 +87,7 @@ def test_finance_records_a_receipt_and_reads_the_ledger_in_the_browser(
     sidebar = page.locator("[data-testid=sidebar]")
 
     def nav(label: str) -> None:
-        sidebar.get_by_text(label, exact=True).click()
+        sidebar.get_by_role("link", name=label, exact=True).click()
 
     # Finance: 财务 → 应收款 → the receivable --------------------------------------------------------
     log_in(page, base, "fin")

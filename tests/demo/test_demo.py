@@ -332,3 +332,28 @@ def test_the_demo_command_reports_the_purchasing_figures(capsys: pytest.CaptureF
         "0 exchange rate(s), 0 supplier quote(s), 0 purchase order(s), 0 goods receipt(s), "
         "0 purchase return(s) and 0 supplier payment(s) created"
     ) in out
+
+
+def test_the_demo_customers_have_contacts_follow_ups_due_and_opportunities() -> None:
+    from maoyi.crm.models import Activity, Contact, Opportunity, PoolRule
+    from maoyi.demo.company import ACTIVITIES, CONTACTS, OPPORTUNITIES
+
+    created = load_company()
+    today = timezone.localdate()
+    assert (created["contacts"], created["activities"], created["opportunities"]) == (
+        len(CONTACTS),
+        len(ACTIVITIES),
+        len(OPPORTUNITIES),
+    )
+    assert Contact.objects.filter(is_primary=True).count() == 7  # one primary per customer listed
+    due = Activity.objects.filter(follow_up_done=False, next_follow_up__isnull=False)
+    assert due.filter(next_follow_up=today).exists() and due.filter(next_follow_up__lt=today).exists()
+    assert set(Opportunity.objects.values_list("stage", flat=True)) == {
+        "initial",
+        "needs",
+        "proposal",
+        "negotiation",
+        "won",
+    }
+    assert PoolRule.objects.count() >= 7
+    assert load_company()["contacts"] == 0  # once

@@ -19,7 +19,7 @@ BASE = {"工作台", "审批", "商品", "库存"}
 # What each built-in role adds to the modules everyone has (工作台, 审批, 商品, 库存).
 ROLE_MODULES = {
     "admin": {"客户", "采购", "财务", "组织架构", "系统设置"},
-    "manager": {"客户", "采购", "财务", "组织架构"},
+    "manager": {"客户", "采购", "财务", "组织架构", "系统设置"},  # 系统设置: the public pool's rules
     "salesperson": {"客户", "财务"},
     "sales_assistant": {"客户", "财务"},
     "purchaser": {"采购", "财务"},

@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.routers import BaseRouter
 
+from maoyi.api.crm_pool import PoolActionsMixin, pool_schema
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
@@ -141,7 +142,9 @@ LIST_PARAMETERS = [
         responses={200: CustomerSerializer, **error_responses(400, 401, 403, 404, 409)}
     ),
 )
+@pool_schema(CustomerSerializer)
 class CustomerViewSet(
+    PoolActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -252,12 +252,12 @@ OPEN_STAGES = (
 
 
 class Opportunity(models.Model):
-    """A chance of a sale (商机) moving through stages; won and lost are final."""
+    """A chance of a sale (机会) moving through stages; won and lost are final."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="opportunities"
     )
-    title = models.CharField(_("商机名称"), max_length=200)
+    title = models.CharField(_("机会名称"), max_length=200)
     stage = models.CharField(
         _("阶段"), max_length=20, choices=OpportunityStage.choices, default=OpportunityStage.INITIAL
     )
@@ -275,8 +275,8 @@ class Opportunity(models.Model):
     accepts_attachments = True
 
     class Meta:
-        verbose_name = _("商机")
-        verbose_name_plural = _("商机")
+        verbose_name = _("机会")
+        verbose_name_plural = _("机会")
         ordering = ["-updated_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(expected_amount__gte=0), name="crm_opportunity_amount_gte_0")

@@ -21,7 +21,10 @@ from maoyi.approvals.models import ApprovalRule, ApproverKind
 from maoyi.catalog import services as catalog
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product
 from maoyi.crm import services as crm_services
-from maoyi.crm.models import Customer
+from maoyi.crm.models import Contact, Customer, PoolRule, PoolSettings
+from maoyi.crm.services import activities as crm_activities
+from maoyi.crm.services import contacts as crm_contacts
+from maoyi.crm.services import opportunities as crm_opportunities
 from maoyi.finance import services as finance
 from maoyi.finance.models import Direction, ExchangeRate, Obligation
 from maoyi.finance.parties import PartyKind, get_party
@@ -846,6 +849,106 @@ def load_purchasing(*, today: dt.date | None = None) -> dict[str, int]:
     return created
 
 
+# Contacts, follow-ups and opportunities ------------------------------------------------------------
+
+# (customer, name, department, title, mobile, primary)
+CONTACTS: tuple[tuple[str, str, str, str, str, bool], ...] = (
+    ("北京朝阳康宁诊所", "刘芳", "采购部", "采购主管", "13911110001", True),
+    ("北京朝阳康宁诊所", "宋杰", "护理部", "护士长", "13911110002", False),
+    ("北京天坛医疗器械批发部", "马建国", "", "经理", "13911110003", True),
+    ("北京海淀博爱门诊部", "郑丽", "药剂科", "主任", "13911110004", True),
+    ("华北医疗集团", "韩冰", "设备处", "处长", "13911110005", True),
+    ("华北医疗集团", "赵敏", "采购中心", "采购专员", "13911110006", False),
+    ("济南仁心医院管理有限公司", "孔磊", "采购部", "经理", "13911110007", True),
+    ("河北安康医药有限公司", "周涛", "销售部", "总经理", "13911110008", True),
+    ("保定惠民医疗器械经营部", "吴刚", "", "老板", "13911110009", True),
+)
+
+# (customer, kind, summary, days ago, next follow-up in days from today or None)
+ACTIVITIES: tuple[tuple[str, str, str, int, int | None], ...] = (
+    ("北京朝阳康宁诊所", "visit", "拜访刘主管，介绍留置针新品，对方要求报价。", 12, 0),
+    ("北京天坛医疗器械批发部", "call", "电话催收上月货款，对方承诺本周付两万。", 15, -3),
+    ("北京海淀博爱门诊部", "call", "确认口罩月度需求约 200 盒。", 40, None),
+    ("华北医疗集团", "meeting", "与设备处开会讨论年度集采方案。", 5, 7),
+    ("济南仁心医院管理有限公司", "email", "发送年度框架协议草稿。", 3, 2),
+    ("河北安康医药有限公司", "visit", "拜访周总，商谈二季度代理政策。", 20, -1),
+    ("保定惠民医疗器械经营部", "call", "了解保定区域终端覆盖情况。", 70, None),
+)
+
+# (customer, title, stage, amount, days to close)
+OPPORTUNITIES: tuple[tuple[str, str, str, str, int], ...] = (
+    ("北京朝阳康宁诊所", "留置针替换采购", "proposal", "36000.00", 20),
+    ("华北医疗集团", "2027 年度耗材集采", "negotiation", "1200000.00", 45),
+    ("济南仁心医院管理有限公司", "检验耗材框架协议", "needs", "280000.00", 60),
+    ("河北安康医药有限公司", "二季度代理提货", "initial", "450000.00", 90),
+    ("北京天坛医疗器械批发部", "口罩冬季备货", "won", "96000.00", -10),
+)
+
+# (kind, level, idle days, warn days): when customers nobody follows up return to the pool.
+POOL_RULES: tuple[tuple[str, str, int, int], ...] = (
+    ("end_customer", "a", 60, 10),
+    ("end_customer", "b", 45, 7),
+    ("end_customer", "c", 30, 7),
+    ("hospital_system", "a", 90, 14),
+    ("hospital_system", "b", 60, 10),
+    ("distributor", "a", 90, 14),
+    ("agent", "b", 60, 10),
+)
+
+
+def load_crm(*, today: dt.date | None = None) -> dict[str, int]:
+    """Contacts, follow-ups (some due today or overdue), opportunities in every open stage and a
+    won one, and the public pool's rules; once."""
+    created = {"contacts": 0, "activities": 0, "opportunities": 0}
+    if Contact.objects.exists():
+        return created
+    today = today or timezone.localdate()
+    now = timezone.now()
+    customers = {c.name: c for c in Customer.objects.all()}
+    for name, person, department, title, mobile, primary in CONTACTS:
+        customer = customers[name]
+        crm_contacts.add_contact(
+            actor=customer.owner,
+            customer=customer,
+            name=person,
+            department=department,
+            title=title,
+            mobile=mobile,
+            is_primary=primary,
+        )
+        created["contacts"] += 1
+    for name, kind, summary, ago, follow_up in ACTIVITIES:
+        customer = customers[name]
+        crm_activities.log_activity(
+            actor=customer.owner,
+            customer=customer,
+            kind=kind,
+            summary=summary,
+            occurred_at=now - dt.timedelta(days=ago),
+            next_follow_up=today + dt.timedelta(days=follow_up) if follow_up is not None else None,
+            employee=customer.owner,
+        )
+        created["activities"] += 1
+    for name, title, stage, amount, days in OPPORTUNITIES:
+        customer = customers[name]
+        crm_opportunities.create_opportunity(
+            actor=customer.owner,
+            customer=customer,
+            title=title,
+            stage=stage,
+            expected_amount=Decimal(amount),
+            expected_close=today + dt.timedelta(days=days),
+        )
+        created["opportunities"] += 1
+    for kind, level, idle, warn in POOL_RULES:
+        PoolRule.objects.get_or_create(
+            kind=kind, level=level, defaults={"idle_days": idle, "warn_days": warn}
+        )
+    if not PoolSettings.objects.exists():
+        PoolSettings.objects.create()
+    return created
+
+
 @transaction.atomic
 def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     """Departments, the built-in roles, the demo accounts, the goods, the warehouses, the opening
@@ -882,4 +985,5 @@ def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     created.update(load_parties())
     created.update(load_money(today=today))
     created.update(load_purchasing(today=today))
+    created.update(load_crm(today=today))
     return created

@@ -48,7 +48,7 @@ from maoyi.finance.models import (
 )
 from maoyi.finance.parties import Party
 from maoyi.org import scope
-from maoyi.org.models import Employee
+from maoyi.org.models import Department, Employee
 
 ZERO = Decimal("0")
 OPENING_SOURCE = "opening"
@@ -656,6 +656,54 @@ def reverse_settlement(settlement: Settlement, *, actor: Employee, reason: str) 
         note=reason,
     )
     return locked
+
+
+# Who answers for a party's money ---------------------------------------------------------------------
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()  # `reassign_party(department=KEEP)`: each record keeps its department
+
+
+@transaction.atomic
+def reassign_party(
+    *,
+    party_kind: str,
+    party_id: int,
+    owner: Employee | None,
+    department: Department | None,
+    actor: Employee | None = None,
+    note: str = "",
+) -> int:
+    """A party changed hands (a customer claimed, released, transferred or returned to the public
+    pool): its open receivables and payables and its unreversed receipts and payments follow —
+    `owner` and `department` (`KEEP`: each record keeps its own). Settled and reversed records stay
+    with whoever answered for them. Called by the party's app inside its own transaction, after its
+    permission checks; locks receipts/payments first, then receivables/payables by id (the order
+    allocations use). Audited on every record moved; returns how many moved."""
+    moved = 0
+    to_move: list[Any] = [
+        model.objects.filter(status=SettlementStatus.POSTED) for model in SETTLEMENT_MODELS.values()
+    ]
+    to_move += [model.objects.filter(status=ObligationStatus.OPEN) for model in OBLIGATION_MODELS.values()]
+    for qs in to_move:
+        rows = list(qs.select_for_update().filter(party_kind=party_kind, party_id=party_id).order_by("pk"))
+        for record in rows:
+            before = audit.snapshot(record, ("owner", "department"))
+            record.owner = owner
+            if department is not KEEP:
+                record.department = department
+            changes = audit.diff(before, audit.snapshot(record, ("owner", "department")))
+            if not changes:
+                continue
+            record.save(update_fields=["owner", "department"])
+            audit.record(actor, "reassign", record, changes, note=note)
+            moved += 1
+    return moved
 
 
 # Exchange rates -------------------------------------------------------------------------------------

@@ -39,7 +39,14 @@ MODULES: tuple[Module, ...] = (
         "crm",
         pgettext_lazy("menu", "客户"),
         "users",
-        (Page(pgettext_lazy("menu", "客户"), "web:customer-list", "crm.view_customer"),),
+        (
+            Page(pgettext_lazy("menu", "客户"), "web:customer-list", "crm.view_customer"),
+            Page(_("公海客户"), "web:pool-list", "crm.view_customer"),
+            Page(_("跟进提醒"), "web:follow-up-list", "crm.view_activity"),
+            Page(_("跟进记录"), "web:activity-list", "crm.view_activity"),
+            Page(_("机会"), "web:opportunity-list", "crm.view_opportunity"),
+            Page(_("销售漏斗"), "web:pipeline", "crm.view_opportunity"),
+        ),
     ),
     Module(
         "purchasing",
@@ -113,6 +120,7 @@ MODULES: tuple[Module, ...] = (
         (
             Page(pgettext_lazy("menu", "单据编号"), "web:numbering-list", "core.view_numberingrule"),
             Page(_("审批规则"), "web:rule-list", "approvals.view_approvalrule"),
+            Page(_("公海设置"), "web:pool-settings", "crm.change_poolsettings"),
             Page(_("操作日志"), "web:audit-log", "audit.view_auditentry"),
             Page(_("接口文档"), "swagger-ui", "audit.view_auditentry"),
         ),

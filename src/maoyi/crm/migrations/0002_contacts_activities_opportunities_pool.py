@@ -175,7 +175,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("title", models.CharField(max_length=200, verbose_name="商机名称")),
+                ("title", models.CharField(max_length=200, verbose_name="机会名称")),
                 (
                     "stage",
                     models.CharField(
@@ -232,8 +232,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "verbose_name": "商机",
-                "verbose_name_plural": "商机",
+                "verbose_name": "机会",
+                "verbose_name_plural": "机会",
                 "ordering": ["-updated_at", "-id"],
             },
         ),

@@ -17,7 +17,15 @@ from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.money import quantize_money
 from maoyi.core.permissions import require_permission
 from maoyi.crm import selectors
-from maoyi.crm.models import PARTNER_KINDS, Customer, CustomerKind, CustomerLevel, CustomerSource
+from maoyi.crm.models import (
+    PARTNER_KINDS,
+    Customer,
+    CustomerKind,
+    CustomerLevel,
+    CustomerSource,
+    OwnershipAction,
+    OwnershipChange,
+)
 from maoyi.crm.normalize import name_key, phone_key, tax_key
 from maoyi.org import scope
 from maoyi.org.models import Employee, EmployeeStatus
@@ -200,6 +208,7 @@ def create_customer(
                 note=note.strip(),
                 owner=owner,
                 department=owner.department if owner is not None else None,
+                owned_since=timezone.now() if owner is not None else None,
                 pinyin=initials(name),
                 name_key=name_key(name),
                 phone_key=phone_key(phone),
@@ -208,6 +217,13 @@ def create_customer(
     except IntegrityError:
         _refuse_duplicates(None, name=name, phone=phone, tax_id=tax_id)
         raise
+    OwnershipChange.objects.create(  # where the claim limit and the pool's history start
+        customer=customer,
+        action=OwnershipAction.CREATE if owner is not None else OwnershipAction.IMPORT,
+        to_owner=owner,
+        actor=actor,
+        at=customer.created_at,
+    )
     audit.record_created(actor, customer, CUSTOMER_FIELDS)
     return customer
 

@@ -79,7 +79,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 class CustomerTab:
     """A tab of the customer page: shown to holders of `permission` (None: everyone who sees the
     customer), its panel is `web/crm/tabs/<key>.html`, and `context(request, customer)` adds the
-    panel's data. Areas register theirs with `add_customer_tab` (contacts, activities, 商机 …)."""
+    panel's data. Areas register theirs with `add_customer_tab` (contacts, activities, 机会 …)."""
 
     key: str
     label: Any

@@ -7,8 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from maoyi.approvals import selectors as approvals
+from maoyi.crm.selectors import activities as crm_activities
 from maoyi.finance import selectors as finance
+from maoyi.org.scope import employee_of
 from maoyi.purchasing import order_selectors as purchasing
+from maoyi.web.crm.pool import pool_notice_context
 
 QUEUE_SIZE = 10
 QUOTES_EXPIRING_DAYS = 14
@@ -70,6 +73,19 @@ def _finance_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
     }
 
 
+def _follow_up_queue(request: HttpRequest, today: Any) -> dict[str, Any]:
+    """今日跟进: open follow-ups of the user's customers (or that they scheduled), due today or overdue."""
+    if not request.user.has_perm("crm.view_activity"):
+        return {}
+    due = crm_activities.follow_ups_due(request.user, on=today, mine=employee_of(request.user))
+    return {
+        "follow_ups_today": list(due.today[:QUEUE_SIZE]),
+        "follow_ups_today_total": due.today.count(),
+        "follow_ups_overdue": list(due.overdue[:QUEUE_SIZE]),
+        "follow_ups_overdue_total": due.overdue.count(),
+    }
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The user's to-dos: approvals waiting for them now, their own submissions in flight, and the
     queues of their department (purchasing's open orders and expiring quotes, logistics' goods to
@@ -85,5 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
         **_purchasing_queues(request, today),
         **_logistics_queues(request, today),
         **_finance_queues(request, today),
+        **_follow_up_queue(request, today),
+        **pool_notice_context(request),
     }
     return render(request, "web/home.html", context)

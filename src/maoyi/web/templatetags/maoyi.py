@@ -17,6 +17,12 @@ EXTRA_LABELS: dict[str, Any] = {
     "detach": _("删除附件"),
     "set_password": _("重置密码"),
     "change_password": _("修改密码"),
+    "stage": _("变更阶段"),
+    "claim": _("领取"),
+    "release": _("释放"),
+    "transfer": _("转移"),
+    "return_to_pool": _("自动回收"),
+    "reassign": _("变更负责人"),
 }
 
 

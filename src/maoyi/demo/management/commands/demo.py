@@ -52,6 +52,12 @@ class Command(BaseCommand):
                 f"{created['supplier_payments']} supplier payment(s) created"
             )
         )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {created['contacts']} contact(s), {created['activities']} follow-up(s) and "
+                f"{created['opportunities']} opportunity(ies) created"
+            )
+        )
 
     def _print_accounts(self) -> None:
         names = {r.code: r.name for r in Role.objects.all()}

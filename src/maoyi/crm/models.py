@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from maoyi.core.money import MoneyField
+from maoyi.core.documents import Document
+from maoyi.core.money import MoneyField, PriceField, QuantityField, quantize_money
 from maoyi.org.policy import ScopePolicy
 
 
@@ -393,3 +396,194 @@ class PoolNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.stage}"
+
+
+# Quotes to customers and contracts ------------------------------------------------------------------
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SENT = "sent", _("已发送")
+    ACCEPTED = "accepted", _("已接受")
+    DECLINED = "declined", _("已拒绝")
+    EXPIRED = "expired", _("已过期")
+
+
+class Quote(models.Model):
+    """机会报价: products and prices offered to a customer (prices from its price level unless
+    typed), valid until a date; printable, and later the start of a sales order."""
+
+    number = models.CharField(_("报价单号"), max_length=40, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="quotes"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("机会"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
+    )
+    valid_until = models.DateField(_("有效期至"))
+    note = models.TextField(_("备注"), blank=True)
+    created_by = models.ForeignKey(
+        "org.Employee", verbose_name=_("报价人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    scope_policy = THROUGH_CUSTOMER
+    accepts_attachments = True
+
+    class Meta:
+        verbose_name = _("报价单")
+        verbose_name_plural = _("报价单")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def amount(self) -> Decimal:
+        return quantize_money(sum((line.amount for line in self.lines.all()), Decimal("0")))
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, verbose_name=_("报价单"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("商品"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = QuantityField(_("数量"))
+    unit_price = PriceField(_("含税单价"))
+    price_source = models.CharField(_("价格来源"), max_length=20, blank=True)  # level, sale, typed
+
+    class Meta:
+        verbose_name = _("报价明细")
+        verbose_name_plural = _("报价明细")
+        ordering = ["quote_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="crm_quote_line_qty_gt_0"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="crm_quote_line_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id}: {self.product_id} × {self.quantity}"
+
+    @property
+    def amount(self) -> Decimal:
+        return quantize_money(self.quantity * self.unit_price)
+
+
+class Contract(Document):
+    """合同: a signed agreement with a customer (amount, dates, lines with agreed prices,
+    attachments), approved like any document; sales orders may later be placed under it."""
+
+    DOCUMENT_TYPE = "contract"
+    DEFAULT_PREFIX = "HT"
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    quote = models.ForeignKey(
+        Quote, verbose_name=_("来源报价"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("合同名称"), max_length=200)
+    amount = MoneyField(_("合同金额"))
+    signed_on = models.DateField(_("签订日期"))
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    note = models.TextField(_("备注"), blank=True)
+
+    scope_policy = ScopePolicy(owner="owner", department="department")
+
+    class Meta:
+        verbose_name = _("合同")
+        verbose_name_plural = _("合同")
+        ordering = ["-signed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="crm_contract_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="crm_contract_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def approval_amount(self) -> Decimal | None:
+        return self.amount
+
+
+class ContractLine(models.Model):
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("合同"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("商品"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = QuantityField(_("数量"))
+    unit_price = PriceField(_("含税单价"))
+
+    class Meta:
+        verbose_name = _("合同明细")
+        verbose_name_plural = _("合同明细")
+        ordering = ["contract_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="crm_contract_line_qty_gt_0"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="crm_contract_line_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.product_id} × {self.quantity}"
+
+
+# Handover (交接) -------------------------------------------------------------------------------------
+
+
+class Handover(models.Model):
+    """交接: a leaving (or moving) employee's book handed to colleagues in one step. Each line says
+    which record went to whom; the records' own history stays attributed to who did it."""
+
+    number = models.CharField(_("交接单号"), max_length=40, unique=True, editable=False)
+    from_employee = models.ForeignKey(
+        "org.Employee", verbose_name=_("交出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("交接原因"), max_length=300)
+    actor = models.ForeignKey(
+        "org.Employee", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("交接时间"), default=timezone.now, editable=False)
+
+    scope_policy = ScopePolicy(owner="from_employee", department="from_employee__department")
+
+    class Meta:
+        verbose_name = _("交接单")
+        verbose_name_plural = _("交接单")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class HandoverLine(models.Model):
+    handover = models.ForeignKey(
+        Handover, verbose_name=_("交接单"), on_delete=models.CASCADE, related_name="lines"
+    )
+    record_type = models.CharField(_("记录类型"), max_length=40)  # customer, quote, contract, receivable…
+    record_id = models.PositiveBigIntegerField(_("记录"))
+    record_label = models.CharField(_("记录名称"), max_length=200)
+    to_employee = models.ForeignKey(
+        "org.Employee", verbose_name=_("接收人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("交接明细")
+        verbose_name_plural = _("交接明细")
+        ordering = ["handover_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.record_label} → {self.to_employee_id}"

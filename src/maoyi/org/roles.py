@@ -64,10 +64,12 @@ MANAGE_WAREHOUSES = ("inventory.add_warehouse", "inventory.change_warehouse")
 # Customers belong to the company; data scope decides whose a salesperson sees.
 WORK_CUSTOMERS = tuple(
     f"crm.{verb}_{model}"
-    for model in ("customer", "contact", "activity", "opportunity")
+    for model in ("customer", "contact", "activity", "opportunity", "quote", "contract")
     for verb in ("view", "add", "change")
 )
 # Managers and administrators set the public pool's rules.
+# Managers and administrators hand a leaving employee's book over (交接).
+HAND_OVER = ("crm.view_handover", "crm.add_handover")
 POOL_RULES = (
     "crm.view_poolsettings",
     "crm.change_poolsettings",
@@ -140,6 +142,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *SEE_STOCK,
             *WORK_CUSTOMERS,
             *POOL_RULES,
+            *HAND_OVER,
             "purchasing.view_supplier",
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
@@ -180,6 +183,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *MANAGE_WAREHOUSES,
             *WORK_CUSTOMERS,
             *POOL_RULES,
+            *HAND_OVER,
             *MAINTAIN_SUPPLIERS,
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,

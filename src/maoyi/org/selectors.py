@@ -115,6 +115,9 @@ _NEVER_DELETED = (
     "activity",
     "opportunity",
     "poolsettings",
+    "quote",
+    "contract",
+    "handover",
 )
 HIDDEN_PERMISSIONS = (
     Q(
@@ -132,6 +135,9 @@ HIDDEN_PERMISSIONS = (
             "purchasereturnline",
             "ownershipchange",
             "poolnotice",
+            "quoteline",
+            "contractline",
+            "handoverline",
         )
     )
     | Q(codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY])

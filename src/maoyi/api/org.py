@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -16,6 +17,8 @@ from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import actor_of, crud_schema
+from maoyi.core.errors import DomainError
+from maoyi.crm.services.handover import hand_over, preview_handover
 from maoyi.org import scope, selectors, services
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
 
@@ -184,11 +187,23 @@ class EmployeeViewSet(
     )
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
-        """离职: the employee can no longer log in and their tokens stop working at once."""
+        """离职: the employee can no longer log in and their tokens stop working at once. When they
+        still own customers, contracts or open receivables, those are handed over (交接) to
+        `handover_to` first, in the same transaction (refused as a whole if the handover is)."""
         employee = self.get_object()
         form = LeaveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        employee = services.leave_employee(
-            employee, actor=actor_of(request), handover_to=form.validated_data["handover_to"]
-        )
+        actor = actor_of(request)
+        handover_to = form.validated_data["handover_to"]
+        with transaction.atomic():
+            # Leave's own refusals (already left, handing over to oneself) come from leave_employee.
+            moves = employee.is_active and handover_to.pk != employee.pk
+            if moves and not preview_handover(employee=employee).is_empty:
+                try:
+                    hand_over(actor=actor, employee=employee, to=handover_to, reason=str(_("离职交接")))
+                except DomainError as exc:
+                    if exc.field == "to":  # the handover's receiver is this action's handover_to
+                        exc.field = "handover_to"
+                    raise
+            employee = services.leave_employee(employee, actor=actor, handover_to=handover_to)
         return Response(EmployeeSerializer(employee).data)

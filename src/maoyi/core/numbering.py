@@ -17,17 +17,21 @@ from maoyi.core.models import DocumentSequence, NumberingRule
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 
 
-def prefix_for(document_type: str) -> str:
+def prefix_for(document_type: str, default: str = "") -> str:
+    """The stored prefix of a type, else the document type's default, else `default` (numbered
+    records that are not documents: customer quotes, handovers), else the type's name."""
     stored = (
         NumberingRule.objects.filter(document_type=document_type).values_list("prefix", flat=True).first()
     )
     if stored:
         return stored
     kind = document_types().get(document_type)
-    return kind.default_prefix if kind else document_type.upper()[:12]
+    if kind is not None:
+        return kind.default_prefix
+    return default or document_type.upper()[:12]
 
 
-def next_number(document_type: str, *, on: dt.date | None = None) -> str:
+def next_number(document_type: str, *, on: dt.date | None = None, default_prefix: str = "") -> str:
     """Take the next number. Must run inside the caller's transaction: the counter row stays locked
     until that transaction ends, so concurrent requests queue here (briefly, late in the service)."""
     if not transaction.get_connection().in_atomic_block:
@@ -36,7 +40,7 @@ def next_number(document_type: str, *, on: dt.date | None = None) -> str:
     seq, _created = DocumentSequence.objects.get_or_create(document_type=document_type, day=day)
     DocumentSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
     serial = DocumentSequence.objects.filter(pk=seq.pk).values_list("last", flat=True).get()
-    return f"{prefix_for(document_type)}{day:%Y%m%d}-{serial:04d}"
+    return f"{prefix_for(document_type, default_prefix)}{day:%Y%m%d}-{serial:04d}"
 
 
 def validate_prefix(prefix: str) -> str:

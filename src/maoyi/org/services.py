@@ -21,6 +21,7 @@ from maoyi.audit import services as audit
 from maoyi.core.errors import DomainError
 from maoyi.core.permissions import require_permission
 from maoyi.core.trees import node_path, repath_descendants
+from maoyi.org.holdings import holdings
 from maoyi.org.models import DataScope, Department, Employee, EmployeeStatus, LoginThrottle, Role
 from maoyi.org.pinyin import initials
 from maoyi.org.roles import BUILT_IN_ROLES
@@ -341,8 +342,9 @@ def leave_employee(
     employee: Employee, *, actor: Employee | None, handover_to: Employee, left_on: dt.date | None = None
 ) -> Employee:
     """离职: the employee can no longer log in, their sessions and API tokens stop working at once,
-    and `handover_to` is recorded as the colleague who takes over their book (later issues move the
-    customers and open documents in the same step)."""
+    and `handover_to` is recorded as the colleague who takes over their book. Refused with
+    `still_owns` while the employee still owns anything another app registered in `org.holdings`
+    (customers, contracts, open receivables…): those move by a handover (交接) first."""
     require_permission(actor, "org.change_employee")
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     if employee.status == EmployeeStatus.LEFT:
@@ -351,6 +353,14 @@ def leave_employee(
         raise DomainError(_("请选择一位在职的其他员工作为交接人。"), code="invalid", field="handover_to")
     if actor is not None and actor.pk == employee.pk:
         raise DomainError(_("不能给自己办理离职。"), code="invalid")
+    owned = holdings(employee)
+    if owned:
+        raise DomainError(
+            _("%(name)s 还负责：%(items)s。请先办理交接，再办理离职。"),
+            code="still_owns",
+            name=employee.name,
+            items="、".join(owned),
+        )
     before = audit.snapshot(employee, ("status", "left_on", "handed_over_to"))
     employee.status = EmployeeStatus.LEFT
     employee.left_on = left_on or timezone.localdate()

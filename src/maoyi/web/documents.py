@@ -13,6 +13,7 @@ DETAIL_URL_NAMES: dict[str, str] = {
     "purchase_order": "web:purchase-order-detail",
     "purchase_return": "web:purchase-return-detail",
     "goods_receipt": "web:goods-receipt-detail",
+    "contract": "web:contract-detail",
 }
 
 

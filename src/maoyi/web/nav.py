@@ -46,6 +46,9 @@ MODULES: tuple[Module, ...] = (
             Page(_("跟进记录"), "web:activity-list", "crm.view_activity"),
             Page(_("机会"), "web:opportunity-list", "crm.view_opportunity"),
             Page(_("销售漏斗"), "web:pipeline", "crm.view_opportunity"),
+            Page(_("报价单"), "web:customer-quote-list", "crm.view_quote"),
+            Page(_("合同"), "web:contract-list", "crm.view_contract"),
+            Page(_("渠道树"), "web:channel-tree", "crm.view_customer"),
         ),
     ),
     Module(
@@ -111,6 +114,7 @@ MODULES: tuple[Module, ...] = (
             Page(pgettext_lazy("menu", "部门"), "web:department-list", "org.view_department"),
             Page(_("员工"), "web:employee-list", "org.view_employee"),
             Page(_("角色与权限"), "web:role-list", "org.view_role"),
+            Page(_("交接记录"), "web:handover-list", "crm.view_handover"),
         ),
     ),
     Module(

@@ -102,6 +102,9 @@ def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
     customer = Customer.objects.filter(pk=pk).first()
     if customer is None or not pool_selectors.may_see_pool(request.user):
         raise Http404
+    if customer.owner_id is not None and not scope.can_view(request.user, customer):
+        raise Http404  # someone else's customer: not even its name is told
+
     try:
         pool_services.claim_customer(customer, actor=actor)
     except DomainError as exc:

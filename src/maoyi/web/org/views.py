@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError
 from maoyi.org import scope, selectors, services
+from maoyi.org.holdings import holdings
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.forms import apply_domain_error
@@ -257,7 +258,9 @@ def employee_leave(request: HttpRequest, pk: int) -> HttpResponse:
             message = _("%(name)s 已办理离职，交接人：%(handover)s。")
             messages.success(request, message % {"name": employee.name, "handover": handover.name})
             return redirect("web:employee-detail", employee.pk)
-    context = {"form": form, "employee": employee}
+    # While they still own customers, contracts or receivables, the page links to the handover.
+    owned = holdings(employee) if employee.is_active else []
+    context = {"form": form, "employee": employee, "holdings": owned}
     return render(request, "web/org/employee_leave.html", context, status=form_status(form))
 
 

@@ -356,4 +356,12 @@ def test_the_demo_customers_have_contacts_follow_ups_due_and_opportunities() -> 
         "won",
     }
     assert PoolRule.objects.count() >= 7
+    from maoyi.approvals.selectors import pending_for
+    from maoyi.crm.models import Contract, Quote
+
+    assert Quote.objects.get().status == "sent" and Quote.objects.get().amount > 0
+    contract = Contract.objects.get()
+    zhouqiang = Employee.objects.get(user__username="zhouqiang")
+    assert contract.status == "submitted"
+    assert contract.number in [r.document_number for r in pending_for(zhouqiang.user)]
     assert load_company()["contacts"] == 0  # once

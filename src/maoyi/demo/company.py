@@ -24,7 +24,9 @@ from maoyi.crm import services as crm_services
 from maoyi.crm.models import Contact, Customer, PoolRule, PoolSettings
 from maoyi.crm.services import activities as crm_activities
 from maoyi.crm.services import contacts as crm_contacts
+from maoyi.crm.services import contracts as crm_contracts
 from maoyi.crm.services import opportunities as crm_opportunities
+from maoyi.crm.services import quotes as crm_quotes
 from maoyi.finance import services as finance
 from maoyi.finance.models import Direction, ExchangeRate, Obligation
 from maoyi.finance.parties import PartyKind, get_party
@@ -898,8 +900,9 @@ POOL_RULES: tuple[tuple[str, str, int, int], ...] = (
 
 def load_crm(*, today: dt.date | None = None) -> dict[str, int]:
     """Contacts, follow-ups (some due today or overdue), opportunities in every open stage and a
-    won one, and the public pool's rules; once."""
-    created = {"contacts": 0, "activities": 0, "opportunities": 0}
+    won one, a quote sent to a clinic, a framework contract waiting for approval, and the public
+    pool's rules; once."""
+    created = {"contacts": 0, "activities": 0, "opportunities": 0, "customer_quotes": 0, "contracts": 0}
     if Contact.objects.exists():
         return created
     today = today or timezone.localdate()
@@ -940,6 +943,33 @@ def load_crm(*, today: dt.date | None = None) -> dict[str, int]:
             expected_close=today + dt.timedelta(days=days),
         )
         created["opportunities"] += 1
+    products = {p.code: p for p in Product.objects.all()}
+    kangning = customers["北京朝阳康宁诊所"]
+    quote = crm_quotes.create_quote(
+        actor=kangning.owner,
+        customer=kangning,
+        valid_until=today + dt.timedelta(days=30),
+        lines=[
+            crm_quotes.QuoteLineInput(products["ZS003"].pk, Decimal("2400")),
+            crm_quotes.QuoteLineInput(products["FL002"].pk, Decimal("1000")),
+        ],
+        note="含运费，货到 30 天付款。",
+    )
+    crm_quotes.mark_quote(quote, actor=kangning.owner, status="sent")
+    created["customer_quotes"] = 1
+    huabei = customers["华北医疗集团"]
+    contract = crm_contracts.create_contract(
+        actor=huabei.owner,
+        customer=huabei,
+        title="2027 年度医用耗材供货框架合同",
+        signed_on=today - dt.timedelta(days=2),
+        start_date=today,
+        end_date=today + dt.timedelta(days=365),
+        amount=Decimal("1200000.00"),
+    )
+    if huabei.owner is not None:
+        crm_contracts.submit_contract(contract, actor=huabei.owner)  # waits in 周强's inbox
+    created["contracts"] = 1
     for kind, level, idle, warn in POOL_RULES:
         PoolRule.objects.get_or_create(
             kind=kind, level=level, defaults={"idle_days": idle, "warn_days": warn}

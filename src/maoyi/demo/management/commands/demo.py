@@ -54,8 +54,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo: {created['contacts']} contact(s), {created['activities']} follow-up(s) and "
-                f"{created['opportunities']} opportunity(ies) created"
+                f"demo: {created['contacts']} contact(s), {created['activities']} follow-up(s), "
+                f"{created['opportunities']} opportunity(ies), {created['customer_quotes']} quote(s) and "
+                f"{created['contracts']} contract(s) created"
             )
         )
 

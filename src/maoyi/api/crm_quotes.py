@@ -23,28 +23,20 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from maoyi.api.approvals import ApproveInput, RejectInput
+from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.api.viewsets import actor_of
-from maoyi.approvals import registry
+from maoyi.api.viewsets import acting
 from maoyi.core.documents import Status
-from maoyi.core.errors import DomainError, PermissionRefused
+from maoyi.core.errors import DomainError
 from maoyi.crm.models import Contract, ContractLine, Customer, Opportunity, Quote, QuoteLine, QuoteStatus
 from maoyi.crm.selectors import quotes as selectors
 from maoyi.crm.services import contracts as contract_services
 from maoyi.crm.services import quotes as quote_services
 from maoyi.org import scope
-from maoyi.org.models import Employee
 
 MAX_ID = 2**63 - 1
-
-
-def _actor(request: Request) -> Employee:
-    actor = actor_of(request)
-    if actor is None:
-        raise PermissionRefused()
-    return actor
 
 
 def _posted(request: Any, response: Any, status: int = 200) -> Any:
@@ -240,7 +232,7 @@ class QuoteViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         quote = quote_services.create_quote(
-            actor=_actor(request),
+            actor=acting(request),
             customer=data["customer"],
             valid_until=data["valid_until"],
             lines=_line_inputs(data["lines"]),
@@ -272,7 +264,7 @@ class QuoteViewSet(
         )
         updated = quote_services.update_quote(
             quote,
-            actor=_actor(request),
+            actor=acting(request),
             valid_until=data.get("valid_until", quote.valid_until),
             lines=lines,
             opportunity=data.get("opportunity", quote.opportunity),
@@ -282,7 +274,7 @@ class QuoteViewSet(
 
     def _mark(self, request: Request, status: str) -> Response:
         quote = self.get_object()
-        marked = quote_services.mark_quote(quote, actor=_actor(request), status=status)
+        marked = quote_services.mark_quote(quote, actor=acting(request), status=status)
         return self._answer(marked)
 
     @action(detail=True, methods=["post"])
@@ -399,6 +391,7 @@ class ContractQuery(serializers.Serializer):
     reject=_posted(RejectInput, ContractSerializer),
 )
 class ContractViewSet(
+    ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -446,7 +439,7 @@ class ContractViewSet(
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         contract = contract_services.create_contract(
-            actor=_actor(request),
+            actor=acting(request),
             customer=data["customer"],
             title=data["title"],
             amount=data.get("amount"),
@@ -479,7 +472,7 @@ class ContractViewSet(
         amount = data.get("amount", contract.amount if partial else None)
         updated = contract_services.update_contract(
             contract,
-            actor=_actor(request),
+            actor=acting(request),
             title=data.get("title", contract.title),
             amount=amount,
             signed_on=data.get("signed_on", contract.signed_on),
@@ -494,13 +487,13 @@ class ContractViewSet(
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """提交审核: to the approvers the approval rules name."""
         contract = self.get_object()
-        contract_services.submit_contract(contract, actor=_actor(request))
+        contract_services.submit_contract(contract, actor=acting(request))
         return self._answer(contract)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         contract = self.get_object()
-        contract_services.withdraw_contract(contract, actor=_actor(request))
+        contract_services.withdraw_contract(contract, actor=acting(request))
         return self._answer(contract)
 
     @action(detail=True, methods=["post"])
@@ -510,28 +503,8 @@ class ContractViewSet(
         form = ContractReasonInput(data=request.data)
         form.is_valid(raise_exception=True)
         contract_services.cancel_contract(
-            contract, actor=_actor(request), reason=form.validated_data["reason"]
+            contract, actor=acting(request), reason=form.validated_data["reason"]
         )
-        return self._answer(contract)
-
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        """审核通过 by a named approver (as in the approvals inbox)."""
-        contract = self.get_object()
-        form = ApproveInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        actions = registry.actions_for(contract.DOCUMENT_TYPE)
-        actions.approve(contract, actor=_actor(request), comment=form.validated_data.get("comment", ""))
-        return self._answer(contract)
-
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
-        """驳回 with a reason: the contract may be edited and submitted again."""
-        contract = self.get_object()
-        form = RejectInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        actions = registry.actions_for(contract.DOCUMENT_TYPE)
-        actions.reject(contract, actor=_actor(request), reason=form.validated_data["reason"])
         return self._answer(contract)
 
 

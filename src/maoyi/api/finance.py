@@ -31,7 +31,8 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.core.errors import DomainError, PermissionRefused
+from maoyi.api.viewsets import acting
+from maoyi.core.errors import DomainError
 from maoyi.core.money import BASE_CURRENCY, Currency
 from maoyi.finance import selectors, services
 from maoyi.finance.models import (
@@ -46,8 +47,6 @@ from maoyi.finance.models import (
     SettlementStatus,
 )
 from maoyi.finance.parties import PartyKind, get_party
-from maoyi.org import scope
-from maoyi.org.models import Employee
 
 MAX_ID = 2**63 - 1
 NOT_VISIBLE = {
@@ -55,14 +54,6 @@ NOT_VISIBLE = {
     PartyKind.SUPPLIER: _("供应商不存在或不在您的数据范围内。"),
 }
 PARTY_FIELDS = {"customer": PartyKind.CUSTOMER, "supplier": PartyKind.SUPPLIER}
-
-
-def _actor(request: Request) -> Employee:
-    """The employee acting; finance records who did what, so a user without one may not write."""
-    actor = scope.employee_of(request.user)
-    if actor is None:
-        raise PermissionRefused()
-    return actor
 
 
 @contextmanager
@@ -362,7 +353,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = form.validated_data
         record = services.create_opening_balance(
             direction=self.direction,
-            actor=_actor(request),
+            actor=acting(request),
             party=data["party"],
             amount=data["amount"],
             issued_on=data["issued_on"],
@@ -383,7 +374,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         form = ReasonInput(data=request.data)
         form.is_valid(raise_exception=True)
         record = services.reverse_opening_balance(
-            obligation, actor=_actor(request), reason=form.validated_data["reason"]
+            obligation, actor=acting(request), reason=form.validated_data["reason"]
         )
         return Response(self.get_serializer(self._fresh(record.pk)).data)
 
@@ -665,7 +656,7 @@ class SettlementViewSet(
         with _api_names(self.names):
             record = services.record_settlement(
                 direction=self.direction,
-                actor=_actor(request),
+                actor=acting(request),
                 party=data["party"],
                 amount=data["amount"],
                 occurred_on=data[self.input_class.DATE_FIELD],
@@ -686,7 +677,7 @@ class SettlementViewSet(
         form = self.allocate_class(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         with _api_names(self.names):
-            services.allocate(settlement, actor=_actor(request), allocations=self._allocations(form))
+            services.allocate(settlement, actor=acting(request), allocations=self._allocations(form))
         return Response(self.get_serializer(self._fresh(settlement.pk)).data)
 
     @action(detail=True, methods=["post"])
@@ -696,7 +687,7 @@ class SettlementViewSet(
         settlement = self.get_object()
         form = ReasonInput(data=request.data)
         form.is_valid(raise_exception=True)
-        services.reverse_settlement(settlement, actor=_actor(request), reason=form.validated_data["reason"])
+        services.reverse_settlement(settlement, actor=acting(request), reason=form.validated_data["reason"])
         return Response(self.get_serializer(self._fresh(settlement.pk)).data)
 
 
@@ -785,7 +776,7 @@ class ExchangeRateViewSet(
         data = serializer.validated_data
         with _api_names({"exchange_rate": "rate"}):
             found = services.set_exchange_rate(
-                actor=_actor(self.request),
+                actor=acting(self.request),
                 currency=data["currency"],
                 rate=data["rate"],
                 valid_from=data["valid_from"],

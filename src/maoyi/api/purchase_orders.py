@@ -30,18 +30,17 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from maoyi.api.approvals import ApproveInput, RejectInput
+from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.api.viewsets import actor_of
-from maoyi.approvals import registry
+from maoyi.api.viewsets import acting
 from maoyi.core.documents import Status
-from maoyi.core.errors import DomainError, NotFoundInScope, PermissionRefused
+from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.money import Currency
 from maoyi.finance import services as finance
 from maoyi.finance.models import Obligation, ObligationStatus
 from maoyi.inventory.models import Lot, Warehouse
-from maoyi.org.models import Employee
 from maoyi.purchasing import order_selectors as selectors
 from maoyi.purchasing.models import (
     GoodsReceipt,
@@ -70,14 +69,6 @@ def _quantity() -> serializers.DecimalField:
 
 def _money() -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-
-
-def _actor(request: Request) -> Employee:
-    """The employee acting; documents record who did what, so a user without one may not write."""
-    actor = actor_of(request)
-    if actor is None:
-        raise PermissionRefused()
-    return actor
 
 
 class DocumentPermission(ModelPermission):
@@ -600,6 +591,7 @@ def _order_rows(qs: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
     receive=_posted(ReceiveInput, GoodsReceiptSerializer, 201),
 )
 class PurchaseOrderViewSet(
+    ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -661,7 +653,7 @@ class PurchaseOrderViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = PurchaseOrderInput(data=request.data)
         form.is_valid(raise_exception=True)
-        order = order_services.create_order(actor=_actor(request), **form.to_service())
+        order = order_services.create_order(actor=acting(request), **form.to_service())
         return self._answer(order, 201)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -670,7 +662,7 @@ class PurchaseOrderViewSet(
         form = PurchaseOrderInput(data=request.data, partial=partial)
         form.is_valid(raise_exception=True)
         updated = order_services.update_order(
-            order, actor=_actor(request), **form.to_service(order if partial else None)
+            order, actor=acting(request), **form.to_service(order if partial else None)
         )
         return self._answer(updated)
 
@@ -678,34 +670,14 @@ class PurchaseOrderViewSet(
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """提交审核: to the approvers the approval rules name."""
         order = self.get_object()
-        order_services.submit_order(order, actor=_actor(request))
+        order_services.submit_order(order, actor=acting(request))
         return self._answer(order)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """撤回 a submitted order before a decision; it is a draft again."""
         order = self.get_object()
-        order_services.withdraw_order(order, actor=_actor(request))
-        return self._answer(order)
-
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        """审核通过 by a named approver (as in the approvals inbox): the payable opens."""
-        order = self.get_object()
-        form = ApproveInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        actions = registry.actions_for(order.DOCUMENT_TYPE)
-        actions.approve(order, actor=_actor(request), comment=form.validated_data.get("comment", ""))
-        return self._answer(order)
-
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
-        """驳回 with a reason: the purchaser may edit and submit again."""
-        order = self.get_object()
-        form = RejectInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        actions = registry.actions_for(order.DOCUMENT_TYPE)
-        actions.reject(order, actor=_actor(request), reason=form.validated_data["reason"])
+        order_services.withdraw_order(order, actor=acting(request))
         return self._answer(order)
 
     @action(detail=True, methods=["post"])
@@ -715,7 +687,7 @@ class PurchaseOrderViewSet(
         order = self.get_object()
         form = DocumentReasonInput(data=request.data)
         form.is_valid(raise_exception=True)
-        order_services.unapprove_order(order, actor=_actor(request), reason=form.validated_data["reason"])
+        order_services.unapprove_order(order, actor=acting(request), reason=form.validated_data["reason"])
         return self._answer(order)
 
     @action(detail=True, methods=["post"])
@@ -725,7 +697,7 @@ class PurchaseOrderViewSet(
         order = self.get_object()
         form = DocumentReasonInput(data=request.data)
         form.is_valid(raise_exception=True)
-        order_services.cancel_order(order, actor=_actor(request), reason=form.validated_data["reason"])
+        order_services.cancel_order(order, actor=acting(request), reason=form.validated_data["reason"])
         return self._answer(order)
 
     @action(detail=True, methods=["post"])
@@ -737,7 +709,7 @@ class PurchaseOrderViewSet(
         form.is_valid(raise_exception=True)
         receipt = receipt_services.receive_goods(
             order,
-            actor=_actor(request),
+            actor=acting(request),
             lines=form.to_lines(),
             received_on=form.validated_data.get("received_on"),
             note=form.validated_data["note"],
@@ -959,6 +931,7 @@ def _return_rows(qs: QuerySet[PurchaseReturn]) -> QuerySet[PurchaseReturn]:
     ship=_posted(ShipInput, PurchaseReturnSerializer),
 )
 class PurchaseReturnViewSet(
+    ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -1024,7 +997,7 @@ class PurchaseReturnViewSet(
                 {"purchase_order": [_("采购订单不存在或不在您的数据范围内。")]}
             ) from None
         doc = return_services.create_return(
-            actor=_actor(request),
+            actor=acting(request),
             order=order,
             lines=_return_lines(order, data["lines"]),
             reason=data["reason"],
@@ -1045,41 +1018,21 @@ class PurchaseReturnViewSet(
                 for line in doc.lines.order_by("id")
             ]
         reason = data.get("reason", doc.reason)
-        updated = return_services.update_return(doc, actor=_actor(request), lines=lines, reason=reason)
+        updated = return_services.update_return(doc, actor=acting(request), lines=lines, reason=reason)
         return self._answer(updated)
 
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """提交审核."""
         doc = self.get_object()
-        return_services.submit_return(doc, actor=_actor(request))
+        return_services.submit_return(doc, actor=acting(request))
         return self._answer(doc)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """撤回 before a decision."""
         doc = self.get_object()
-        return_services.withdraw_return(doc, actor=_actor(request))
-        return self._answer(doc)
-
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        """审核通过 by a named approver (as in the approvals inbox)."""
-        doc = self.get_object()
-        form = ApproveInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        actions = registry.actions_for(doc.DOCUMENT_TYPE)
-        actions.approve(doc, actor=_actor(request), comment=form.validated_data.get("comment", ""))
-        return self._answer(doc)
-
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
-        """驳回 with a reason."""
-        doc = self.get_object()
-        form = RejectInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        actions = registry.actions_for(doc.DOCUMENT_TYPE)
-        actions.reject(doc, actor=_actor(request), reason=form.validated_data["reason"])
+        return_services.withdraw_return(doc, actor=acting(request))
         return self._answer(doc)
 
     @action(detail=True, methods=["post"])
@@ -1088,7 +1041,7 @@ class PurchaseReturnViewSet(
         doc = self.get_object()
         form = DocumentReasonInput(data=request.data)
         form.is_valid(raise_exception=True)
-        return_services.cancel_return(doc, actor=_actor(request), reason=form.validated_data["reason"])
+        return_services.cancel_return(doc, actor=acting(request), reason=form.validated_data["reason"])
         return self._answer(doc)
 
     @action(detail=True, methods=["post"])
@@ -1098,7 +1051,7 @@ class PurchaseReturnViewSet(
         doc = self.get_object()
         form = ShipInput(data=request.data)
         form.is_valid(raise_exception=True)
-        return_services.ship_return(doc, actor=_actor(request), **form.validated_data)
+        return_services.ship_return(doc, actor=acting(request), **form.validated_data)
         return self._answer(doc)
 
 

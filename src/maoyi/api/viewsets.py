@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
+from maoyi.core.errors import PermissionRefused
 from maoyi.org import scope
 from maoyi.org.models import Employee
 
@@ -22,6 +23,15 @@ FALSE_VALUES = {"false", "0", "no"}
 def actor_of(request: Request) -> Employee | None:
     """The employee making the request (None for a user without an active employee record)."""
     return scope.employee_of(request.user)
+
+
+def acting(request: Request) -> Employee:
+    """The employee writing: documents and ledgers record who did what, so a user without an
+    active employee record may not write (403)."""
+    actor = actor_of(request)
+    if actor is None:
+        raise PermissionRefused()
+    return actor
 
 
 def flag(request: Request, name: str) -> bool | None:

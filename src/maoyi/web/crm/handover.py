@@ -86,6 +86,7 @@ class HandoverForm(StyledForm):
                 queryset=receivers,
                 required=False,
                 empty_label=_("同上（全部接收人）"),
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             field.label_from_instance = _label
             self.fields[f"c_{book.customer.pk}"] = field

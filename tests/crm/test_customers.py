@@ -10,9 +10,9 @@ import pytest
 from maoyi.audit.models import AuditEntry
 from maoyi.catalog.models import PriceLevel
 from maoyi.core.errors import DomainError, NotFoundInScope, PermissionRefused
+from maoyi.core.normalize import name_key, phone_key
 from maoyi.crm import selectors, services
 from maoyi.crm.models import CustomerKind, CustomerLevel
-from maoyi.crm.normalize import name_key, phone_key
 from maoyi.finance.parties import Party, get_party, search_parties, source
 from maoyi.org.models import EmployeeStatus
 from tests.crm.builders import make_customer, unchanged

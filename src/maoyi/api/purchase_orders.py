@@ -36,11 +36,11 @@ from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import acting
 from maoyi.core.documents import Status
-from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.core.errors import NotFoundInScope
 from maoyi.core.money import Currency
 from maoyi.finance import services as finance
 from maoyi.finance.models import Obligation, ObligationStatus
-from maoyi.inventory.models import Lot, Warehouse
+from maoyi.inventory.models import Warehouse
 from maoyi.purchasing import order_selectors as selectors
 from maoyi.purchasing.models import (
     GoodsReceipt,
@@ -55,7 +55,6 @@ from maoyi.purchasing.models import (
 from maoyi.purchasing.services import orders as order_services
 from maoyi.purchasing.services import receipts as receipt_services
 from maoyi.purchasing.services import returns as return_services
-from maoyi.purchasing.services.orders import line_error
 
 MAX_ID = 2**63 - 1
 COST_PERMISSION = "inventory.view_stockmove"
@@ -856,36 +855,17 @@ class ShipInput(serializers.Serializer):
     )
 
 
-def _return_lines(
-    order: PurchaseOrder, rows: Sequence[dict[str, Any]]
-) -> list[return_services.ReturnLineInput]:
-    """Each row's lot as an id: given, or found by number among the product's lots; a product
-    without lot tracking returns from its one unnumbered lot. A line not of the order is left to the
-    service to refuse."""
-    order_lines = {line.pk: line for line in order.lines.select_related("product")}
-    wanted = []
-    for index, row in enumerate(rows):
-        line = order_lines.get(row["line"])
-        lot_id = row.get("lot") or 0
-        if line is not None and not lot_id:
-            number = row.get("lot_number", "").strip()
-            if not number and line.product.lot_tracked:
-                raise line_error(
-                    index,
-                    "lot_number",
-                    _("商品 %s 实行批次管理，请填写批号。") % line.product.code,
-                    code="lot_required",
-                )
-            lot = Lot.objects.filter(product_id=line.product_id, lot_number=number).first()
-            if lot is None and number:
-                raise DomainError(
-                    _("批号 %(lot)s 不存在。"), code="invalid", field=f"lines.{index}.lot_number", lot=number
-                )
-            lot_id = lot.pk if lot is not None else 0
-        wanted.append(
-            return_services.ReturnLineInput(line_id=row["line"], lot_id=lot_id, quantity=row["quantity"])
+def _return_lines(rows: Sequence[dict[str, Any]]) -> list[return_services.ReturnLineInput]:
+    """The rows as the service takes them; it finds a lot named by number."""
+    return [
+        return_services.ReturnLineInput(
+            line_id=row["line"],
+            lot_id=row.get("lot") or None,
+            quantity=row["quantity"],
+            lot_number=row.get("lot_number", ""),
         )
-    return wanted
+        for row in rows
+    ]
 
 
 class PurchaseReturnQuery(serializers.Serializer):
@@ -999,7 +979,7 @@ class PurchaseReturnViewSet(
         doc = return_services.create_return(
             actor=acting(request),
             order=order,
-            lines=_return_lines(order, data["lines"]),
+            lines=_return_lines(data["lines"]),
             reason=data["reason"],
         )
         return self._answer(doc, 201)
@@ -1011,7 +991,7 @@ class PurchaseReturnViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         if "lines" in data:
-            lines = _return_lines(doc.order, data["lines"])
+            lines = _return_lines(data["lines"])
         else:
             lines = [
                 return_services.ReturnLineInput(line.order_line_id, line.lot_id, line.quantity)

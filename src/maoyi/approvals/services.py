@@ -16,28 +16,20 @@ from maoyi.audit import services as audit
 from maoyi.core import numbering
 from maoyi.core.documents import Document, Status, approvable_document_types, document_types, transition
 from maoyi.core.errors import (
+    MAX_REASON,
     DomainError,
     HasDownstream,
     InvalidState,
     NoApprover,
     NotApprover,
     NotFoundInScope,
-    ReasonRequired,
+    required_reason,
 )
 from maoyi.core.models import NumberingRule
 from maoyi.core.money import quantize_money
 from maoyi.core.permissions import require_permission
 from maoyi.org import scope
 from maoyi.org.models import Department, Employee, EmployeeStatus
-
-MAX_REASON = 500
-
-
-def _reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ReasonRequired(field="reason")
-    return text[:MAX_REASON]
 
 
 def _in_scope(actor: Employee, doc: Document) -> None:
@@ -177,7 +169,7 @@ def approve(doc: Document, *, actor: Employee, comment: str = "") -> ApprovalReq
 def reject(doc: Document, *, actor: Employee, reason: str) -> ApprovalRequest:
     """One of the named approvers sends the document back (驳回) with a reason; it can be edited
     and submitted again."""
-    return _decide(doc, actor=actor, approve=False, reason=_reason(reason))
+    return _decide(doc, actor=actor, approve=False, reason=required_reason(reason))
 
 
 @transaction.atomic
@@ -198,7 +190,7 @@ def withdraw(doc: Document, *, actor: Employee) -> ApprovalRequest:
 def unapprove(doc: Document, *, actor: Employee, reason: str) -> ApprovalRequest:
     """反审核: an approver of the document takes the approval back, with a reason, while nothing
     downstream (a shipment, a receipt, a payment…) exists; the document returns to draft."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     request = _last_request(doc, RequestStatus.APPROVED)
     if request is None or doc.status != Status.APPROVED:
         if doc.has_downstream():  # moved on (shipped, posted…): say why, not just "wrong status"

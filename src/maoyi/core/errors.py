@@ -69,3 +69,27 @@ class NotFoundInScope(DomainError):
 
     code = "not_found"
     default_message = _("记录不存在。")
+
+
+def line_error(index: int, field: str, problem: Any, *, code: str = "invalid") -> DomainError:
+    """A refusal about one line of a document's grid; `field` is `lines.<index>.<field>` so a page
+    can show it on that cell, and the message names the row for everyone else."""
+    return DomainError(
+        _("第 %(row)s 行：%(problem)s"),
+        code=code,
+        field=f"lines.{index}.{field}",
+        row=index + 1,
+        problem=problem,
+    )
+
+
+MAX_REASON = 500
+
+
+def required_reason(reason: str | None, *, max_length: int = MAX_REASON) -> str:
+    """A reason that must be given (驳回, 红冲, 反审核 …): stripped, refused when blank
+    (`reason_required`), cut to what the records keep."""
+    text = (reason or "").strip()
+    if not text:
+        raise ReasonRequired(field="reason")
+    return text[:max_length]

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
 from maoyi.core.documents import DocRef
-from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope, ReasonRequired
+from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope, required_reason
 from maoyi.core.money import BASE_CURRENCY, RATE_QUANTUM, Currency, quantize_money
 from maoyi.core.numbering import next_number
 from maoyi.core.permissions import require_permission
@@ -118,13 +118,6 @@ def _currency(currency: str, rate: Decimal | None) -> tuple[str, Decimal]:
     if rate != rate.quantize(RATE_QUANTUM) or rate >= RATE_LIMIT:
         raise DomainError(_("汇率最多六位小数，且小于一万。"), code="invalid", field="exchange_rate")
     return currency, rate
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(field="reason")
-    return reason
 
 
 def plan_installments(
@@ -349,14 +342,14 @@ def reverse_opening_balance(obligation: Obligation, *, actor: Employee, reason: 
             number=obligation.number,
             source=obligation.source_number,
         )
-    return _reverse_obligation(obligation, actor=actor, reason=_reason(reason))
+    return _reverse_obligation(obligation, actor=actor, reason=required_reason(reason))
 
 
 @transaction.atomic
 def reverse_for_source(source: DocRef, *, actor: Employee, reason: str) -> list[Obligation]:
     """Reverse the receivables and payables a document opened (its unapprove or cancel calls this
     inside its own transaction); refused with `has_downstream` once money was allocated to any."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     found = Obligation.objects.filter(source_type=source.type, source_id=source.id).exclude(
         status=ObligationStatus.REVERSED
     )
@@ -598,7 +591,7 @@ def reverse_settlement(settlement: Settlement, *, actor: Employee, reason: str) 
     require_permission(actor, f"finance.change_{type(settlement)._meta.model_name}")
     if not scope.can_view(actor.user, settlement):
         raise NotFoundInScope()
-    reason = _reason(reason)
+    reason = required_reason(reason)
     locked = _lock_settlement(settlement)
     if locked.status == SettlementStatus.REVERSED:
         raise InvalidState(_("%(number)s 已红冲。"), number=locked.number)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from maoyi.core.documents import Status
 from maoyi.core.errors import NotFoundInScope
+from maoyi.core.money import quantize_money
 from maoyi.finance.models import Direction, Obligation
 from maoyi.inventory.models import Lot
 from maoyi.org import scope
@@ -36,6 +38,26 @@ ORDER_ORDERINGS = {
     "created": "created_at",
     "-created": "-created_at",
 }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How much of an order has arrived: quantities over all lines, the whole percentage, and the
+    value received at the order's tax-inclusive prices (what finance weighs the payable against)."""
+
+    ordered: Decimal
+    received: Decimal
+    percent: int
+    value: Decimal
+
+
+def progress(lines: Iterable[PurchaseOrderLine]) -> Progress:
+    rows = list(lines)
+    ordered = sum((line.quantity for line in rows), Decimal("0"))
+    received = sum((line.received_quantity for line in rows), Decimal("0"))
+    percent = int(received * 100 / ordered) if ordered else 0
+    value = quantize_money(sum((line.received_quantity * line.unit_price for line in rows), Decimal("0")))
+    return Progress(ordered, received, percent, value)
 
 
 def incoming_quantities(

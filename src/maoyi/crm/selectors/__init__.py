@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from maoyi.core.errors import NotFoundInScope
+from maoyi.core.normalize import name_key, phone_key, tax_key
 from maoyi.crm.models import PARTNER_KINDS, Customer
-from maoyi.crm.normalize import name_key, phone_key, tax_key
 from maoyi.org import scope
 from maoyi.org.models import Employee
 

@@ -17,8 +17,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from maoyi.core.normalize import name_key
 from maoyi.crm.models import Customer, OwnershipAction, OwnershipChange, PoolNotice, PoolRule, PoolSettings
-from maoyi.crm.normalize import name_key
 from maoyi.org import scope
 from maoyi.org.models import Employee
 

@@ -15,6 +15,7 @@ from maoyi.audit import services as audit
 from maoyi.catalog.models import PriceLevel
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.money import quantize_money
+from maoyi.core.normalize import name_key, phone_key, tax_key
 from maoyi.core.permissions import require_permission
 from maoyi.crm import selectors
 from maoyi.crm.models import (
@@ -26,7 +27,6 @@ from maoyi.crm.models import (
     OwnershipAction,
     OwnershipChange,
 )
-from maoyi.crm.normalize import name_key, phone_key, tax_key
 from maoyi.org import scope
 from maoyi.org.models import Employee, EmployeeStatus
 from maoyi.org.pinyin import initials

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
-from maoyi.core.errors import DomainError, NotFoundInScope, PermissionRefused, ReasonRequired
+from maoyi.core.errors import DomainError, NotFoundInScope, PermissionRefused, required_reason
 from maoyi.core.permissions import require_permission
 from maoyi.crm.models import (
     Customer,
@@ -64,9 +64,7 @@ AUDIT_ACTIONS: dict[str, str] = {
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(field="reason")
+    reason = required_reason(reason)
     if len(reason) > 300:
         raise DomainError(_("原因最多 300 个字。"), code="invalid", field="reason")
     return reason

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
 from maoyi.catalog.models import Product
-from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope
+from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope, line_error
 from maoyi.core.numbering import next_number
 from maoyi.core.permissions import require_permission
 from maoyi.crm.models import Customer, Opportunity, Quote, QuoteLine, QuoteStatus
@@ -65,16 +65,6 @@ class PlannedLine:
     quantity: Decimal
     unit_price: Decimal
     price_source: str
-
-
-def line_error(index: int, field: str, problem: object) -> DomainError:
-    return DomainError(
-        _("第 %(row)s 行：%(problem)s"),
-        code="invalid",
-        field=f"lines.{index}.{field}",
-        row=index + 1,
-        problem=problem,
-    )
 
 
 def quote_number() -> str:

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.approvals import services as approvals
@@ -18,7 +17,7 @@ from maoyi.approvals.models import ApprovalRequest
 from maoyi.audit import services as audit
 from maoyi.catalog.models import Product
 from maoyi.core.documents import Status, transition
-from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope
+from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope, line_error
 from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import StockDocument, Stocktake, Warehouse
 from maoyi.org import scope
@@ -37,18 +36,6 @@ def perm(doc_or_model: StockDocument | type[StockDocument], action: str) -> str:
 def in_scope(actor: Employee, doc: StockDocument) -> None:
     if not scope.can_view(actor.user, doc):
         raise NotFoundInScope()
-
-
-def line_error(index: int, field: str, problem: str | Promise, *, code: str = "invalid") -> DomainError:
-    """A refusal about one line of the grid; `field` is `lines.<index>.<field>` so a page can show it
-    on that cell, and the message names the row for everyone else."""
-    return DomainError(
-        _("第 %(row)s 行：%(problem)s"),
-        code=code,
-        field=f"lines.{index}.{field}",
-        row=index + 1,
-        problem=problem,
-    )
 
 
 def active_warehouse(warehouse: Warehouse | None, field: str = "warehouse") -> Warehouse:

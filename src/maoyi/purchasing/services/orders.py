@@ -18,7 +18,7 @@ from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
 from maoyi.catalog.models import Product
 from maoyi.core.documents import Status, transition
-from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope
+from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope, line_error
 from maoyi.core.money import BASE_CURRENCY, Currency, quantize_money
 from maoyi.core.permissions import require_permission
 from maoyi.finance import selectors as finance_selectors
@@ -59,16 +59,6 @@ class PlannedLine:
     unit_price: Decimal
     tax_rate: Decimal
     quote_id: int | None
-
-
-def line_error(index: int, field: str, problem: object, *, code: str = "invalid") -> DomainError:
-    return DomainError(
-        _("第 %(row)s 行：%(problem)s"),
-        code=code,
-        field=f"lines.{index}.{field}",
-        row=index + 1,
-        problem=problem,
-    )
 
 
 def _in_scope(actor: Employee, order: PurchaseOrder) -> None:

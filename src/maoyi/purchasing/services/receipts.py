@@ -18,14 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
 from maoyi.core.documents import Status, transition
-from maoyi.core.errors import DomainError, InvalidState
+from maoyi.core.errors import DomainError, InvalidState, line_error
 from maoyi.core.money import quantize_cost
 from maoyi.core.permissions import require_permission
 from maoyi.inventory.models import Lot, MoveKind
 from maoyi.inventory.services import ledger
 from maoyi.org.models import Employee
 from maoyi.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine
-from maoyi.purchasing.services.orders import line_error
 
 
 @dataclass(frozen=True)

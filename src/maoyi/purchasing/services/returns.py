@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Sum
@@ -19,11 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
 from maoyi.core.documents import Status, transition
-from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope
+from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope, line_error
 from maoyi.core.permissions import require_permission
 from maoyi.finance import services as finance
 from maoyi.finance.models import Direction
-from maoyi.inventory.models import MoveKind
+from maoyi.inventory.models import Lot, MoveKind
 from maoyi.inventory.services import ledger
 from maoyi.org import scope
 from maoyi.org.models import Employee
@@ -35,7 +36,6 @@ from maoyi.purchasing.models import (
     PurchaseReturnLine,
 )
 from maoyi.purchasing.parties import as_party
-from maoyi.purchasing.services.orders import line_error
 
 ZERO = Decimal("0")
 REFUND_DAYS = 30  # the supplier is asked to pay the refund within a month
@@ -43,9 +43,36 @@ REFUND_DAYS = 30  # the supplier is asked to pay the refund within a month
 
 @dataclass(frozen=True)
 class ReturnLineInput:
+    """A line to return: the order line, the lot (by id, or by `lot_number` among the product's
+    lots; goods without lot tracking come from their one unnumbered lot), and the quantity."""
+
     line_id: int
-    lot_id: int
+    lot_id: int | None
     quantity: Decimal
+    lot_number: str = ""
+
+
+def _lot_of(index: int, line: PurchaseOrderLine, item: ReturnLineInput) -> int:
+    """The lot id of a line: given, or found by its number (`lot_required` when a lot-tracked
+    product names none)."""
+    if item.lot_id:
+        return item.lot_id
+    number = (item.lot_number or "").strip()
+    if not number and line.product.lot_tracked:
+        raise line_error(
+            index,
+            "lot_number",
+            _("商品 %s 实行批次管理，请填写批号。") % line.product.code,
+            code="lot_required",
+        )
+    lot = Lot.objects.filter(product_id=line.product_id, lot_number=number).first()
+    if lot is None and not number:
+        return 0  # nothing of it was ever received: refused below as not received from this lot
+    if lot is None:
+        raise DomainError(
+            _("批号 %(lot)s 不存在。"), code="invalid", field=f"lines.{index}.lot_number", lot=number
+        )
+    return lot.pk
 
 
 def _in_scope(actor: Employee, doc: PurchaseReturn | PurchaseOrder) -> None:
@@ -85,13 +112,16 @@ def _clean(
     )
     left = returnable(order, exclude=exclude)
     asked: dict[tuple[int, int], Decimal] = {}
+    cleaned = []
     for index, item in enumerate(wanted):
         line = order_lines.get(item.line_id)
         if line is None or line.order_id != order.pk:
             raise line_error(index, "line", _("不是这张订单的明细。"))
+        lot_id = _lot_of(index, line, item)
         if not isinstance(item.quantity, Decimal) or item.quantity <= 0:
             raise line_error(index, "quantity", _("数量必须大于零。"))
-        key = (line.pk, item.lot_id)
+        cleaned.append(ReturnLineInput(line.pk, lot_id, item.quantity))
+        key = (line.pk, lot_id)
         if key not in left:
             raise line_error(
                 index, "lot", _("%s 没有从这个批次入库。") % line.product.code, code="over_return"
@@ -109,13 +139,16 @@ def _clean(
                 },
                 code="over_return",
             )
-    return wanted
+    return cleaned
 
 
 def _write(doc: PurchaseReturn, lines: Sequence[ReturnLineInput]) -> None:
+    """Replace the lines with `lines` as `_clean` returned them (every lot resolved)."""
     doc.lines.all().delete()
     PurchaseReturnLine.objects.bulk_create(
-        PurchaseReturnLine(document=doc, order_line_id=i.line_id, lot_id=i.lot_id, quantity=i.quantity)
+        PurchaseReturnLine(
+            document=doc, order_line_id=i.line_id, lot_id=cast(int, i.lot_id), quantity=i.quantity
+        )
         for i in lines
     )
 

@@ -18,6 +18,8 @@ from maoyi.audit import services as audit
 from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope
 from maoyi.core.models import DocumentSequence
 from maoyi.core.money import Currency
+from maoyi.core.normalize import COMPANY_FORMS
+from maoyi.core.normalize import name_key as company_key
 from maoyi.core.permissions import require_permission
 from maoyi.org.models import Employee, EmployeeStatus
 from maoyi.org.pinyin import initials
@@ -47,18 +49,10 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 CODE_SEQUENCE = "supplier_code"
 CODE_SEQUENCE_DAY = dt.date(2000, 1, 1)
 
-_SPACES_AND_BRACKETS = re.compile(r"[\s()（）【】\[\]]+")
-_COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "公司")
-
 
 def name_key(name: str) -> str:
-    """The name as the duplicate check compares it: no spaces or brackets, no company-form suffix
-    (有限公司 …), lower case. 康德莱（上海） 有限公司 → 康德莱上海."""
-    key = _SPACES_AND_BRACKETS.sub("", name).lower()
-    for suffix in _COMPANY_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix):
-            return key[: -len(suffix)]
-    return key
+    """The name as the supplier duplicate check compares it (康德莱（上海） 有限公司 → 康德莱上海)."""
+    return company_key(name, suffixes=COMPANY_FORMS)
 
 
 def _next_code() -> str:

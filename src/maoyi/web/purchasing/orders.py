@@ -108,13 +108,14 @@ def _plain(value: Decimal | None) -> str:
 
 
 def _progress(lines: Any) -> dict[str, Any]:
-    """Received against ordered over all lines: 600/1000, 60%."""
-    ordered = sum((line.quantity for line in lines), ZERO)
-    received = sum((line.received_quantity for line in lines), ZERO)
-    percent = int(received * 100 / ordered) if ordered else 0
-    # What has arrived, at the order's prices: finance weighs the payable against it.
-    value = quantize_money(sum((line.received_quantity * line.unit_price for line in lines), ZERO))
-    return {"ordered": _plain(ordered), "received": _plain(received), "percent": percent, "value": value}
+    """Received against ordered, as the pages show it: 600/1000, 60%, and the value received."""
+    found = selectors.progress(lines)
+    return {
+        "ordered": _plain(found.ordered),
+        "received": _plain(found.received),
+        "percent": found.percent,
+        "value": found.value,
+    }
 
 
 def _is_late(order: PurchaseOrder, today: dt.date) -> bool:

@@ -1,5 +1,5 @@
-"""The keys the duplicate check (查重) compares: a customer's name without spaces, brackets and
-company-form suffixes, its phone as digits, its tax id in capitals."""
+"""The keys the duplicate checks (查重) of customers and suppliers compare: a company's name
+without spaces, brackets and company-form suffixes, its phone as digits, its tax id in capitals."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import re
 
 _BRACKETS = re.compile(r"[\s()（）【】\[\]〔〕{}｛｝<>《》]+")
 # Longest first: 股份有限公司 must go before 有限公司 and 公司 can eat its tail.
-_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "公司", "集团")
+COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+# Customers: a group and its company are one customer to the sales team.
+WITH_GROUP = (*COMPANY_FORMS, "集团")
 _NON_DIGITS = re.compile(r"\D+")
 
 
-def name_key(name: str) -> str:
-    """北京 协和（医疗）器械有限公司 → 北京协和医疗器械; suffixes repeat (…集团有限公司) and go too."""
+def name_key(name: str, *, suffixes: tuple[str, ...] = WITH_GROUP) -> str:
+    """北京 协和（医疗）器械有限公司 → 北京协和医疗器械; suffixes repeat (…集团有限公司) and go too.
+    Suppliers pass `COMPANY_FORMS`: a supplier group and its trading company are different payees."""
     key = _BRACKETS.sub("", name or "").lower()
     stripped = True
     while stripped:
         stripped = False
-        for suffix in _SUFFIXES:
+        for suffix in suffixes:
             if key.endswith(suffix) and len(key) > len(suffix):
                 key = key[: -len(suffix)]
                 stripped = True

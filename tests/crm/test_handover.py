@@ -19,6 +19,8 @@ from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError, NotFoundInScope, PermissionRefused
 from maoyi.crm.models import (
     Activity,
+    Campaign,
+    CampaignKind,
     Contract,
     Customer,
     CustomerKind,
@@ -143,7 +145,17 @@ def book(company) -> Book:
 
 
 def world() -> dict[str, list[dict[str, Any]]]:
-    models = (Customer, Contract, Receivable, Activity, OwnershipChange, Handover, HandoverLine, AuditEntry)
+    models = (
+        Customer,
+        Contract,
+        Receivable,
+        Activity,
+        OwnershipChange,
+        Handover,
+        HandoverLine,
+        AuditEntry,
+        Campaign,
+    )
     state = {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
     state["employees"] = list(Employee.objects.order_by("pk").values("pk", "status"))
     return state
@@ -329,7 +341,7 @@ def test_a_reason_is_required_and_an_empty_book_is_refused(company, book: Book) 
         to=company.rep_a2,
         reason="x",
     )
-    assert error.message == "钱丽 没有需要交接的客户、合同或应收款。"
+    assert error.message == "钱丽 没有需要交接的客户、合同、应收款或市场活动。"
 
 
 # Leaving ------------------------------------------------------------------------------------------
@@ -402,6 +414,113 @@ def test_api_leave_of_someone_who_owns_nothing_is_as_before(company, book: Book)
     )
     assert response.status_code == 200, response.content
     assert not Handover.objects.exists()
+
+
+# Campaigns (市场活动) --------------------------------------------------------------------------------
+
+
+def campaign_of(
+    owner: Employee, name: str, *, start: dt.date, end: dt.date, cancelled: bool = False
+) -> Campaign:
+    n = next(_serial)
+    return Campaign.objects.create(
+        code=f"HD-TEST-{n:04d}",
+        name=name,
+        kind=CampaignKind.TRAINING,
+        start_date=start,
+        end_date=end,
+        budget=Decimal("1000.00"),
+        owner=owner,
+        department=owner.department,
+        created_by=owner.user,
+        is_cancelled=cancelled,
+    )
+
+
+class Campaigns:
+    """rep_a1's campaigns: one running, one planned (both move), one ended and one cancelled (stay)."""
+
+    def __init__(self, company: Any) -> None:
+        today = timezone.localdate()
+        day = dt.timedelta(days=1)
+        rep = company.rep_a1
+        self.running = campaign_of(rep, "渠道培训会", start=today - day, end=today + day)
+        self.planned = campaign_of(rep, "秋季展会", start=today + 30 * day, end=today + 32 * day)
+        self.ended = campaign_of(rep, "去年的年会", start=today - 30 * day, end=today - day)
+        self.cancelled = campaign_of(rep, "取消的沙龙", start=today, end=today, cancelled=True)
+
+
+def test_running_and_planned_campaigns_are_holdings_and_in_the_preview(company) -> None:
+    campaigns = Campaigns(company)
+    preview = selectors.preview_handover(employee=company.rep_a1)
+    assert [c.pk for c in preview.campaigns] == [campaigns.running.pk, campaigns.planned.pk]
+    assert (preview.campaign_count, preview.is_empty) == (2, False)
+    assert holdings(company.rep_a1) == ["市场活动 2 个"]
+
+
+def test_leave_is_refused_while_owning_a_running_campaign(company) -> None:
+    Campaigns(company)
+    error = refused(
+        "still_owns",
+        org.leave_employee,
+        employee=company.rep_a1,
+        actor=company.admin,
+        handover_to=company.rep_a2,
+    )
+    assert error.message == "张伟 还负责：市场活动 2 个。请先办理交接，再办理离职。"
+
+
+def test_hand_over_moves_running_and_planned_campaigns_to_the_receiver_for_all(company, book: Book) -> None:
+    campaigns = Campaigns(company)
+    to = company.assistant_a
+
+    handover = hand_over(
+        actor=company.manager_a,
+        employee=company.rep_a1,
+        to=to,
+        assignments={book.first.pk: company.rep_a2},
+        reason="张伟离职",
+    )
+
+    moved = Campaign.objects.filter(pk__in=[campaigns.running.pk, campaigns.planned.pk])
+    assert {(c.owner_id, c.department_id) for c in moved} == {(to.pk, to.department_id)}
+    for stays in (campaigns.ended, campaigns.cancelled):
+        assert Campaign.objects.get(pk=stays.pk).owner == company.rep_a1
+    lines = {
+        (ln.record_id, ln.record_label, ln.to_employee_id)
+        for ln in handover.lines.filter(record_type="campaign")
+    }
+    assert lines == {
+        (campaigns.running.pk, f"{campaigns.running.code} · 渠道培训会", to.pk),
+        (campaigns.planned.pk, f"{campaigns.planned.code} · 秋季展会", to.pk),
+    }
+    entry = AuditEntry.objects.get(action="reassign", object_repr__contains="渠道培训会")
+    assert entry.changes == {"owner": ["张伟", "林雪"]}
+    assert handover.number in entry.note
+    assert selectors.record_type_labels()["campaign"] == "市场活动"
+    assert holdings(company.rep_a1) == []
+    org.leave_employee(company.rep_a1, actor=company.admin, handover_to=to)
+
+
+def test_a_book_of_campaigns_only_is_handed_over_too(company) -> None:
+    campaigns = Campaigns(company)
+    handover = hand_over(actor=company.admin, employee=company.rep_a1, to=company.rep_b1, reason="调岗")
+    assert Campaign.objects.get(pk=campaigns.running.pk).department == company.team_b
+    assert handover.lines.count() == 2
+
+
+def test_campaigns_need_the_receiver_for_all(company) -> None:
+    Campaigns(company)
+    customer = make_customer(company.rep_a1, "甲医院")
+    error = refused(
+        "invalid",
+        hand_over,
+        actor=company.manager_a,
+        employee=company.rep_a1,
+        assignments={customer.pk: company.rep_a2},
+        reason="x",
+    )
+    assert (error.message, error.field) == ("请选择“接收人（全部）”：张伟负责的市场活动交给此人。", "to")
 
 
 # Channel tree -------------------------------------------------------------------------------------

@@ -1,7 +1,18 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from maoyi.api import crm, crm_activities, crm_opportunities, crm_quotes, finance, purchase_orders, purchasing
+from maoyi.api import (
+    attachments,
+    crm,
+    crm_activities,
+    crm_campaigns,
+    crm_expenses,
+    crm_opportunities,
+    crm_quotes,
+    finance,
+    purchase_orders,
+    purchasing,
+)
 from maoyi.api.approvals import ApprovalViewSet
 from maoyi.api.catalog import CategoryViewSet, PriceLevelViewSet, ProductViewSet, WarehouseViewSet
 from maoyi.api.inventory import LotViewSet, StockBalanceViewSet, StockMoveViewSet
@@ -19,7 +30,18 @@ router.register("price-levels", PriceLevelViewSet, basename="price-level")
 router.register("stock-balances", StockBalanceViewSet, basename="stock-balance")
 router.register("stock-moves", StockMoveViewSet, basename="stock-move")
 router.register("lots", LotViewSet, basename="lot")
-for module in (crm, crm_opportunities, crm_activities, crm_quotes, purchasing, purchase_orders, finance):
+for module in (
+    crm,
+    crm_opportunities,
+    crm_activities,
+    crm_quotes,
+    crm_campaigns,
+    crm_expenses,
+    attachments,
+    purchasing,
+    purchase_orders,
+    finance,
+):
     module.register(router)
 
 app_name = "api"

@@ -61,6 +61,7 @@ ACTION_LABELS: dict[str, Any] = {
     "complete": _("完成"),
     "ship": _("发出"),
     "unallocate": _("取消核销"),
+    "pay": _("支付"),
 }
 
 

@@ -14,3 +14,17 @@ class CrmConfig(AppConfig):
 
         register_customers()
         holdings.register(holdings_of)  # 离职 is refused while the leaver owns customers or contracts
+
+        from maoyi.crm.selectors.campaigns import campaign_holdings
+
+        holdings.register(campaign_holdings)  # … or planned and running campaigns (市场活动)
+
+        # 费用: approval in the inbox opens the payable to the applicant; 反审核 reverses it.
+        from maoyi.approvals.registry import DocumentActions
+        from maoyi.approvals.registry import register as register_document_actions
+        from maoyi.crm.models import Expense
+        from maoyi.crm.services.expenses import approve_expense, unapprove_expense
+
+        register_document_actions(
+            Expense.DOCUMENT_TYPE, DocumentActions(approve=approve_expense, unapprove=unapprove_expense)
+        )

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from maoyi.core.documents import Document
+from maoyi.core.documents import TRANSITIONS as DOCUMENT_TRANSITIONS
+from maoyi.core.documents import Document, Status
 from maoyi.core.money import MoneyField, PriceField, QuantityField, quantize_money
 from maoyi.org.policy import ScopePolicy
 
@@ -587,3 +588,144 @@ class HandoverLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.record_label} → {self.to_employee_id}"
+
+
+# Campaigns (市场活动) and expenses (费用) ----------------------------------------------------------
+
+
+class CampaignKind(models.TextChoices):
+    EXHIBITION = "exhibition", _("展会")
+    CONFERENCE = "conference", _("学术会议")
+    PROMOTION = "promotion", _("渠道促销")
+    TRAINING = "training", _("渠道培训")
+    ONLINE = "online", _("线上推广")
+    OTHER = "other", _("其他")
+
+
+class Campaign(models.Model):
+    """市场活动: a promotion aimed at channel partners or customers (`partners`), with a budget and
+    dates; what it cost is the expenses charged to it. Campaigns are company information every
+    holder of the view permission sees; the customers involved are shown only to those who may see
+    each customer. Managers (and the administrator) create and change them within their scope."""
+
+    code = models.CharField(_("活动编号"), max_length=40, unique=True, editable=False)
+    name = models.CharField(_("活动名称"), max_length=200)
+    kind = models.CharField(_("活动类型"), max_length=20, choices=CampaignKind.choices)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    budget = MoneyField(_("预算"), default=0)
+    description = models.TextField(_("活动说明"), blank=True)
+    partners = models.ManyToManyField(
+        Customer, verbose_name=_("参与客户"), blank=True, related_name="campaigns"
+    )
+    owner = models.ForeignKey(
+        "org.Employee", verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_cancelled = models.BooleanField(_("已取消"), default=False)
+    cancel_reason = models.CharField(_("取消原因"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    scope_policy = ScopePolicy(shared=True)
+    accepts_attachments = True
+
+    class Meta:
+        verbose_name = _("市场活动")
+        verbose_name_plural = _("市场活动")
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="crm_campaign_budget_gte_0"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="crm_campaign_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL = "travel", _("差旅费")
+    ENTERTAINMENT = "entertainment", _("业务招待费")
+    TRANSPORT = "transport", _("交通费")
+    CONFERENCE = "conference", _("会议费")
+    GIFTS = "gifts", _("礼品费")
+    SAMPLES = "samples", _("样品费")
+    PROMOTION = "promotion", _("市场推广费")
+    OTHER = "other", _("其他")
+
+
+EXPENSE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    **DOCUMENT_TRANSITIONS,
+    "pay": (frozenset({Status.APPROVED}), Status.DONE),
+}
+
+
+class Expense(Document):
+    """费用: a salesperson applies (category, amount, what for, the customer or campaign it served),
+    the department manager approves or rejects with a reason, and finance pays it: approval opens a
+    payable to the employee in the money ledger, payment settles it and the expense is done (已支付)."""
+
+    DOCUMENT_TYPE = "expense"
+    DEFAULT_PREFIX = "FY"
+    TRANSITIONS = EXPENSE_TRANSITIONS
+
+    category = models.CharField(_("费用类别"), max_length=20, choices=ExpenseCategory.choices)
+    amount = MoneyField(_("金额"))
+    incurred_on = models.DateField(_("发生日期"))
+    description = models.TextField(_("费用说明"))
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expenses",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("市场活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expenses",
+    )
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True, editable=False)
+    paid_on = models.DateField(_("支付日期"), null=True, blank=True, editable=False)
+    payment = models.ForeignKey(
+        "finance.Settlement",
+        verbose_name=_("付款单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    scope_policy = ScopePolicy(owner="owner", department="department")
+
+    class Meta:
+        verbose_name = _("费用")
+        verbose_name_plural = _("费用")
+        ordering = ["-incurred_on", "-id"]
+        permissions = [("pay_expense", _("支付费用"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="crm_expense_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        """What the approval inbox shows: the number, category, amount and what it was for."""
+        summary = self.description if len(self.description) <= 30 else f"{self.description[:30]}…"
+        return f"{self.number} {self.get_category_display()} ¥{self.amount:,.2f}：{summary}"
+
+    def approval_amount(self) -> Decimal | None:
+        return self.amount
+
+    def has_downstream(self) -> bool:
+        return self.payment_id is not None

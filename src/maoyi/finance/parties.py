@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 class PartyKind(models.TextChoices):
     CUSTOMER = "customer", _("客户")
     SUPPLIER = "supplier", _("供应商")
+    EMPLOYEE = "employee", _("员工")
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ POOL_RULES = (
     "crm.add_poolrule",
     "crm.change_poolrule",
 )
+# Those who spend the company's money on its business apply for expenses (费用), own scope.
+APPLY_EXPENSES = ("crm.view_expense", "crm.add_expense", "crm.change_expense")
+SEE_CAMPAIGNS = ("crm.view_campaign",)
+# Managers run campaigns (市场活动); finance pays approved expenses.
+RUN_CAMPAIGNS = ("crm.view_campaign", "crm.add_campaign", "crm.change_campaign")
+PAY_EXPENSES = ("crm.view_expense", "crm.pay_expense", "crm.view_campaign")
 MAINTAIN_SUPPLIERS = ("purchasing.view_supplier", "purchasing.add_supplier", "purchasing.change_supplier")
 # Purchasing's daily work: quotes, orders (submit for approval), returns; rates to read.
 BUY = (
@@ -122,14 +128,14 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
         "业务员",
         "Salesperson",
         DataScope.OWN,
-        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES),
+        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES, *APPLY_EXPENSES, *SEE_CAMPAIGNS),
     ),
     RoleDefault(
         "sales_assistant",
         "业务助理",
         "Sales assistant",
         DataScope.DEPARTMENT,
-        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES),
+        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES, *APPLY_EXPENSES, *SEE_CAMPAIGNS),
     ),
     RoleDefault(
         "manager",
@@ -143,6 +149,8 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *WORK_CUSTOMERS,
             *POOL_RULES,
             *HAND_OVER,
+            *APPLY_EXPENSES,
+            *RUN_CAMPAIGNS,
             "purchasing.view_supplier",
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
@@ -154,7 +162,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
         "采购员",
         "Purchaser",
         DataScope.OWN,
-        (*SEE_STOCK, *MAINTAIN_CATALOG, *MAINTAIN_SUPPLIERS, *BUY, *SEE_PAYABLES),
+        (*SEE_STOCK, *MAINTAIN_CATALOG, *MAINTAIN_SUPPLIERS, *BUY, *SEE_PAYABLES, *APPLY_EXPENSES),
     ),
     RoleDefault(
         "logistics",
@@ -168,7 +176,14 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
         "财务",
         "Finance",
         DataScope.ALL,
-        (*SEE_STOCK, "crm.view_customer", "purchasing.view_supplier", *FOLLOW_PURCHASES, *KEEP_MONEY_LEDGER),
+        (
+            *SEE_STOCK,
+            "crm.view_customer",
+            "purchasing.view_supplier",
+            *FOLLOW_PURCHASES,
+            *KEEP_MONEY_LEDGER,
+            *PAY_EXPENSES,
+        ),
     ),
     RoleDefault(
         "admin",
@@ -184,6 +199,8 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *WORK_CUSTOMERS,
             *POOL_RULES,
             *HAND_OVER,
+            *APPLY_EXPENSES,
+            *RUN_CAMPAIGNS,
             *MAINTAIN_SUPPLIERS,
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,

@@ -14,6 +14,7 @@ DETAIL_URL_NAMES: dict[str, str] = {
     "purchase_return": "web:purchase-return-detail",
     "goods_receipt": "web:goods-receipt-detail",
     "contract": "web:contract-detail",
+    "expense": "web:expense-detail",
 }
 
 

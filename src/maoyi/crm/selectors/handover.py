@@ -24,6 +24,7 @@ from maoyi.crm.models import (
     OPEN_STAGES,
     PARTNER_KINDS,
     Activity,
+    Campaign,
     Contract,
     Customer,
     Handover,
@@ -31,6 +32,7 @@ from maoyi.crm.models import (
     Quote,
     QuoteStatus,
 )
+from maoyi.crm.selectors.campaigns import owned_campaigns
 from maoyi.finance.models import ObligationStatus, Receivable
 from maoyi.finance.parties import PartyKind
 from maoyi.org import scope
@@ -39,7 +41,7 @@ from maoyi.org.models import Employee
 OPEN_QUOTE_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT)
 
 # Record types on HandoverLine, in the order pages show them.
-RECORD_TYPES = ("customer", "follow_up", "opportunity", "quote", "contract", "receivable")
+RECORD_TYPES = ("customer", "follow_up", "opportunity", "quote", "contract", "receivable", "campaign")
 
 
 def record_type_labels() -> dict[str, str]:
@@ -50,6 +52,7 @@ def record_type_labels() -> dict[str, str]:
         "quote": _("报价单"),
         "contract": _("合同"),
         "receivable": _("应收款"),
+        "campaign": _("市场活动"),
     }
 
 
@@ -75,17 +78,23 @@ class HandoverPreview:
     """An employee's book. `books`: their customers and what comes along. `other_contracts` and
     `other_receivables`: contracts and open receivables the employee answers for whose customer
     they do not own (it moved earlier, or sits in the pool); `customers_of_others` maps those
-    customers' ids to the customers (with their owners)."""
+    customers' ids to the customers (with their owners). `campaigns`: the planned and running
+    campaigns (市场活动) the employee owns; they go to the receiver for all."""
 
     employee: Employee
     books: list[CustomerBook] = field(default_factory=list)
     other_contracts: list[Contract] = field(default_factory=list)
     other_receivables: list[Receivable] = field(default_factory=list)
     customers_of_others: dict[int, Customer] = field(default_factory=dict)
+    campaigns: list[Campaign] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.books or self.other_contracts or self.other_receivables)
+        return not (self.books or self.other_contracts or self.other_receivables or self.campaigns)
+
+    @property
+    def campaign_count(self) -> int:
+        return len(self.campaigns)
 
     @property
     def customer_count(self) -> int:
@@ -157,6 +166,7 @@ def preview_handover(*, employee: Employee) -> HandoverPreview:
         r.party_id for r in preview.other_receivables
     }
     preview.customers_of_others = Customer.objects.select_related("owner").in_bulk(other_ids)
+    preview.campaigns = list(owned_campaigns(employee).order_by("start_date", "id"))
     return preview
 
 

@@ -9,6 +9,8 @@ What moves (see `selectors.handover.preview_handover`):
 - contracts and open receivables the employee answers for whose customer they do not own follow
   that customer: to its current owner when it has an active one who may own customers, else to
   the receiver for all;
+- the planned and running campaigns (市场活动) the employee owns take the receiver for all (their
+  owner and department), audited like contracts;
 - open opportunities, open quotes and pending follow-ups are the customer's and are seen through
   it, so they need no change. A pending follow-up keeps the leaver as its 跟进人 (who scheduled
   it is history, like every activity they logged); it shows in the new owner's follow-up
@@ -35,7 +37,7 @@ from maoyi.audit import services as audit
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.numbering import next_number
 from maoyi.core.permissions import require_permission
-from maoyi.crm.models import Contract, Customer, Handover, HandoverLine, OwnershipAction
+from maoyi.crm.models import Campaign, Contract, Customer, Handover, HandoverLine, OwnershipAction
 from maoyi.crm.selectors.handover import HandoverPreview, preview_handover
 from maoyi.crm.services.pool import _change_owner, _reason, can_own_customers
 from maoyi.finance import services as finance
@@ -56,6 +58,7 @@ class _Plan:
     customers: dict[int, Employee]
     other_contracts: dict[int, Employee]
     other_parties: dict[int, Employee]  # customer id -> who its stray receivables go to
+    campaigns: Employee | None  # who takes the employee's campaigns (the receiver for all)
 
 
 def _check_receiver(actor: Employee | None, employee: Employee, receiver: Employee, *, chosen: bool) -> None:
@@ -115,10 +118,23 @@ def _plan(
             raise DomainError(_("请选择接收人。"), code="invalid", field="to")
         return checked_receiver(to)
 
+    def campaign_receiver() -> Employee | None:
+        if not preview.campaigns:
+            return None
+        if to is None:
+            raise DomainError(
+                _("请选择“接收人（全部）”：%(name)s负责的市场活动交给此人。"),
+                code="invalid",
+                field="to",
+                name=employee.name,
+            )
+        return checked_receiver(to)
+
     return _Plan(
         customers={b.customer.pk: receiver_for(b.customer) for b in preview.books},
         other_contracts={c.pk: follower_of(c.customer_id) for c in preview.other_contracts},
         other_parties={r.party_id: follower_of(r.party_id) for r in preview.other_receivables},
+        campaigns=campaign_receiver(),
     )
 
 
@@ -126,6 +142,24 @@ def _move_contract(
     contract: Contract, *, to: Employee, actor: Employee | None, note: str, now: dt.datetime
 ) -> None:
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    before = audit.snapshot(locked, CONTRACT_OWNER_FIELDS)
+    locked.owner = to
+    locked.department = to.department
+    locked.updated_at = now
+    locked.save(update_fields=["owner", "department", "updated_at"])
+    audit.record(
+        actor,
+        "reassign",
+        locked,
+        audit.diff(before, audit.snapshot(locked, CONTRACT_OWNER_FIELDS)),
+        note=note,
+    )
+
+
+def _move_campaign(
+    campaign: Campaign, *, to: Employee, actor: Employee | None, note: str, now: dt.datetime
+) -> None:
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     before = audit.snapshot(locked, CONTRACT_OWNER_FIELDS)
     locked.owner = to
     locked.department = to.department
@@ -167,7 +201,9 @@ def hand_over(
     preview = preview_handover(employee=employee)
     if preview.is_empty:
         raise DomainError(
-            _("%(name)s 没有需要交接的客户、合同或应收款。"), code="nothing_to_hand_over", name=employee.name
+            _("%(name)s 没有需要交接的客户、合同、应收款或市场活动。"),
+            code="nothing_to_hand_over",
+            name=employee.name,
         )
     plan = _plan(preview, actor=actor, assignments=dict(assignments or {}), to=to)
 
@@ -228,6 +264,10 @@ def hand_over(
     for receivable in preview.other_receivables:
         receiver = plan.other_parties[receivable.party_id]
         line("receivable", receivable.pk, f"{receivable.number} · {receivable.party_name}", receiver)
+    for campaign in preview.campaigns:
+        assert plan.campaigns is not None
+        _move_campaign(campaign, to=plan.campaigns, actor=actor, note=note, now=now)
+        line("campaign", campaign.pk, f"{campaign.code} · {campaign.name}", plan.campaigns)
 
     HandoverLine.objects.bulk_create(lines)
     audit.record_created(actor, handover, HANDOVER_FIELDS, also={"lines": [None, str(len(lines))]})

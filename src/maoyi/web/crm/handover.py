@@ -34,6 +34,7 @@ RECORD_PAGES = {
     "quote": "web:customer-quote-detail",
     "contract": "web:contract-detail",
     "receivable": "web:receivable-detail",
+    "campaign": "web:campaign-detail",
 }
 
 

@@ -64,3 +64,7 @@ urlpatterns += [
     path("handovers/<int:pk>/", handover.handover_detail, name="handover-detail"),
     path("channels/", handover.channel_tree, name="channel-tree"),
 ]
+
+from maoyi.web.crm import campaigns, expenses, pool_import, team  # noqa: E402
+
+urlpatterns += campaigns.urlpatterns + expenses.urlpatterns + pool_import.urlpatterns + team.urlpatterns

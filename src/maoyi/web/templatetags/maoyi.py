@@ -34,6 +34,7 @@ def action_label(action: str) -> str:
 # Audit change keys that are not model fields: what services record for lines, plans and links.
 CHANGE_LABELS: dict[str, Any] = {
     "lines": _("明细"),
+    "attachment": _("附件"),
     "installments": _("分期"),
     "allocations": _("核销"),
     "permissions": _("权限"),

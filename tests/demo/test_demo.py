@@ -193,7 +193,7 @@ def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucke
     finance = Employee.objects.get(user__username="xuting")
 
     assert created["customers"] == len(CUSTOMERS) and created["suppliers"] == len(SUPPLIERS)
-    assert Customer.objects.filter(owner__isnull=True).count() == 1  # one customer in the public pool
+    assert Customer.objects.filter(owner__isnull=True).count() == 3  # three customers in the public pool
     assert Supplier.objects.filter(currency="USD").count() == 1
     assert created["receivables"] == len(OPENING_RECEIVABLES)
     assert created["payables"] == len(OPENING_PAYABLES)
@@ -205,7 +205,8 @@ def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucke
     opening = sum(Decimal(amount) for _name, amount, _ago, _plan in OPENING_RECEIVABLES)
     assert receivables.totals.total == opening - Decimal("198000.00") + Decimal("420.00")
     # The USD payable is aged in CNY at its own rate: 9,250 USD left × 7.12. The approved purchase
-    # orders owe 2,300 USD × 7.10, 18,000.00, 1,200.00 left of 2,400.00, 3,400.00 and 4,200.00.
+    # orders owe 2,300 USD × 7.10, 18,000.00, 1,200.00 left of 2,400.00, 3,400.00 and 4,200.00; the
+    # approved, unpaid expense owes its applicant 3,600.00.
     payables = finance_selectors.aging(finance.user, "payable")
     opening_payables = Decimal("86400.00") + Decimal("42300.00") + Decimal("65860.00")
     orders = (
@@ -215,7 +216,7 @@ def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucke
         + Decimal("3400.00")
         + Decimal("4200.00")
     )
-    assert payables.totals.total == opening_payables + orders
+    assert payables.totals.total == opening_payables + orders + Decimal("3600.00")
     # A salesperson sees only the money of their own customers.
     zhangwei = Employee.objects.get(user__username="zhangwei")
     names = set(
@@ -365,3 +366,44 @@ def test_the_demo_customers_have_contacts_follow_ups_due_and_opportunities() -> 
     assert contract.status == "submitted"
     assert contract.number in [r.document_number for r in pending_for(zhouqiang.user)]
     assert load_company()["contacts"] == 0  # once
+
+
+def test_the_demo_has_campaigns_and_expenses_in_every_state_with_the_money_owed_and_paid() -> None:
+    from maoyi.approvals.selectors import pending_for
+    from maoyi.crm.models import Campaign, Expense
+    from maoyi.demo.company import EXPENSES
+
+    created = load_company()
+    assert (created["campaigns"], created["expenses"]) == (2, len(EXPENSES))
+    channel = Campaign.objects.get(name="2026 华北区渠道推介会")
+    assert channel.partners.count() == 4 and {p.kind for p in channel.partners.all()} == {
+        "distributor",
+        "agent",
+    }
+    assert set(Expense.objects.values_list("status", flat=True)) == {
+        "draft",
+        "submitted",
+        "approved",
+        "rejected",
+        "done",
+        "cancelled",
+    }
+    waiting = Expense.objects.get(status="submitted")
+    zhaolei = Employee.objects.get(user__username="zhaolei")
+    assert waiting.campaign == channel
+    assert waiting.number in [r.document_number for r in pending_for(zhaolei.user)]
+    # The approved expense is owed to its applicant; the paid one is settled by a payment.
+    approved = Expense.objects.get(status="approved")
+    owed = Obligation.objects.get(source_type="expense", source_id=approved.pk)
+    assert (owed.party_kind, owed.party_id, owed.amount, owed.allocated) == (
+        "employee",
+        approved.owner_id,
+        Decimal("3600.00"),
+        Decimal("0"),
+    )
+    paid = Expense.objects.get(status="done")
+    settled = Obligation.objects.get(source_type="expense", source_id=paid.pk)
+    assert settled.allocated == settled.amount == Decimal("1850.00")
+    assert paid.payment is not None and paid.payment.amount == Decimal("1850.00")
+    assert finance_selectors.ledger_mismatches() == []
+    assert load_company()["expenses"] == 0  # once

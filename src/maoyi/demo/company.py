@@ -21,10 +21,12 @@ from maoyi.approvals.models import ApprovalRule, ApproverKind
 from maoyi.catalog import services as catalog
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product
 from maoyi.crm import services as crm_services
-from maoyi.crm.models import Contact, Customer, PoolRule, PoolSettings
+from maoyi.crm.models import Campaign, Contact, Customer, PoolRule, PoolSettings
 from maoyi.crm.services import activities as crm_activities
+from maoyi.crm.services import campaigns as crm_campaigns
 from maoyi.crm.services import contacts as crm_contacts
 from maoyi.crm.services import contracts as crm_contracts
+from maoyi.crm.services import expenses as crm_expenses
 from maoyi.crm.services import opportunities as crm_opportunities
 from maoyi.crm.services import quotes as crm_quotes
 from maoyi.finance import services as finance
@@ -391,6 +393,27 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
                  "", "河北省石家庄市长安区广安街3号", "0", channel_partner="河北安康医药有限公司"),
     DemoCustomer("通州永顺卫生院", "end_customer", "c", None, "010-69009012",
                  "", "北京市通州区永顺镇新华北路1号", "0", source="website"),
+    DemoCustomer("北京东城和平里社区卫生服务中心", "end_customer", "b", "chenjing", "010-84001122",
+                 "12110101400123456X", "北京市东城区和平里东街15号", "80000", source="referral"),
+    DemoCustomer("北京丰台康泰口腔门诊部", "end_customer", "c", "zhangwei", "010-63002233",
+                 "91110106MA08HIJK8E", "北京市丰台区丰台北路32号", "20000", source="cold_call"),
+    DemoCustomer("北京昌平回龙观医院", "end_customer", "a", "liming", "010-79003344",
+                 "12110114400234567Y", "北京市昌平区回龙观镇同成街7号", "300000", "vip", source="tender"),
+    DemoCustomer("天津滨海新区泰达医院", "hospital_system", "b", "zhouqiang", "022-25004455",
+                 "12120116400345678Z", "天津市滨海新区第三大街65号", "400000", source="tender"),
+    DemoCustomer("山东齐鲁康复医疗集团", "hospital_system", "a", "sunhao", "0531-88005566",
+                 "91370100MA09IJKL9F", "山东省济南市市中区经十路188号", "600000", "vip", source="exhibition"),
+    DemoCustomer("天津瑞通医疗器械有限公司", "distributor", "b", "zhaolei", "022-27006677",
+                 "91120104MA10JKLM0G", "天津市南开区鞍山西道200号", "300000", "agent-1", source="exhibition"),
+    DemoCustomer("唐山博康医疗用品经营部", "agent", "c", "qianli", "0315-28007788",
+                 "91130200MA11KLMN1H", "河北省唐山市路北区建设北路58号", "60000", "agent-1",
+                 parent="天津瑞通医疗器械有限公司", source="referral"),
+    DemoCustomer("天津西青精武镇卫生院", "end_customer", "c", "zhaolei", "022-87008899",
+                 "", "天津市西青区精武镇津静公路9号", "0", channel_partner="天津瑞通医疗器械有限公司"),
+    DemoCustomer("廊坊爱民诊所", "end_customer", "c", None, "0316-21009900",
+                 "", "河北省廊坊市广阳区新华路77号", "0", source="website"),
+    DemoCustomer("北京密云康复护理院", "end_customer", "b", None, "010-69041010",
+                 "", "北京市密云区鼓楼东大街20号", "0", source="cold_call"),
 )
 # fmt: on
 
@@ -979,6 +1002,99 @@ def load_crm(*, today: dt.date | None = None) -> dict[str, int]:
     return created
 
 
+# (applicant, category, amount, days ago, description, customer, campaign, how far it goes)
+# fmt: off
+EXPENSES: tuple[tuple[str, str, str, int, str, str | None, str | None, str], ...] = (
+    ("zhangwei", "transport", "86.50", 1, "拜访康宁诊所往返打车", "北京朝阳康宁诊所", None, "draft"),
+    ("qianli", "conference", "12000.00", 3, "推介会场地及茶歇预付", None, "channel", "submitted"),
+    ("hemin", "gifts", "3600.00", 6, "推介会伴手礼 120 份", None, "channel", "approved"),
+    ("chenjing", "entertainment", "2680.00", 8, "宴请博爱门诊部采购科",
+     "北京海淀博爱门诊部", None, "rejected"),
+    ("wufang", "travel", "1850.00", 12, "集采答疑差旅（高铁、住宿）", "华北医疗集团", None, "paid"),
+    ("sunhao", "samples", "960.00", 9, "济南仁心试用样品快递", "济南仁心医院管理有限公司", None, "cancelled"),
+)
+# fmt: on
+
+
+def load_campaigns(*, today: dt.date | None = None) -> dict[str, int]:
+    """Two campaigns (a channel event running now with the partners of both channel trees, an
+    exhibition next month) and expenses in every state: a draft, one waiting in the channel
+    manager's inbox, one approved and waiting for finance to pay, a rejected, a paid and a
+    cancelled one; once."""
+    created = {"campaigns": 0, "expenses": 0}
+    if Campaign.objects.exists():
+        return created
+    today = today or timezone.localdate()
+    people = {e.user.username: e for e in Employee.objects.select_related("user", "department")}
+    customers = {c.name: c for c in Customer.objects.all()}
+    channel = crm_campaigns.create_campaign(
+        actor=people["zhaolei"],
+        name="2026 华北区渠道推介会",
+        kind="promotion",
+        start_date=today - dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=20),
+        budget=Decimal("50000.00"),
+        description="面向河北、天津两级渠道的新品推介与年度返利政策说明。",
+        partners=[
+            customers[name]
+            for name in (
+                "河北安康医药有限公司",
+                "保定惠民医疗器械经营部",
+                "天津瑞通医疗器械有限公司",
+                "唐山博康医疗用品经营部",
+            )
+        ],
+    )
+    crm_campaigns.create_campaign(
+        actor=people["liming"],
+        name="北京医疗器械博览会参展",
+        kind="exhibition",
+        start_date=today + dt.timedelta(days=30),
+        end_date=today + dt.timedelta(days=32),
+        budget=Decimal("80000.00"),
+        description="展位 36 平方米，重点展示留置针与检验耗材。",
+        partners=[customers["北京天坛医疗器械批发部"], customers["北京昌平回龙观医院"]],
+    )
+    created["campaigns"] = 2
+    campaigns = {"channel": channel}
+    finance_clerk = people["xuting"]
+    for applicant, category, amount, ago, description, customer, campaign, state in EXPENSES:
+        actor = people[applicant]
+        expense = crm_expenses.create_expense(
+            actor=actor,
+            category=category,
+            amount=Decimal(amount),
+            incurred_on=today - dt.timedelta(days=ago),
+            description=description,
+            customer=customers[customer] if customer else None,
+            campaign=campaigns[campaign] if campaign else None,
+        )
+        created["expenses"] += 1
+        if state == "draft":
+            continue
+        if state == "cancelled":
+            crm_expenses.cancel_expense(expense, actor=actor, reason="客户改为自行取样，不再寄送。")
+            continue
+        crm_expenses.submit_expense(expense, actor=actor)
+        if state == "submitted":
+            continue
+        manager = approval_services.resolve_approvers(expense, requested_by=actor)[1][0]
+        if state == "rejected":
+            approval_services.reject(
+                expense, actor=manager, reason="招待标准超出规定，请按每人 200 元重新申请。"
+            )
+            continue
+        crm_expenses.approve_expense(expense, actor=manager)
+        if state == "paid":
+            crm_expenses.pay_expense(
+                expense,
+                actor=finance_clerk,
+                paid_on=today - dt.timedelta(days=2),
+                reference="报销 2026-11 批次",
+            )
+    return created
+
+
 @transaction.atomic
 def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     """Departments, the built-in roles, the demo accounts, the goods, the warehouses, the opening
@@ -1016,4 +1132,5 @@ def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     created.update(load_money(today=today))
     created.update(load_purchasing(today=today))
     created.update(load_crm(today=today))
+    created.update(load_campaigns(today=today))
     return created

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "maoyi.finance",
     "maoyi.crm",
     "maoyi.purchasing",
+    "maoyi.sales",
     "maoyi.api",
     "maoyi.web",
     "maoyi.demo",

@@ -83,6 +83,27 @@ SEE_CAMPAIGNS = ("crm.view_campaign",)
 # Managers run campaigns (市场活动); finance pays approved expenses.
 RUN_CAMPAIGNS = ("crm.view_campaign", "crm.add_campaign", "crm.change_campaign")
 PAY_EXPENSES = ("crm.view_expense", "crm.pay_expense", "crm.view_campaign")
+# Salespeople write orders and returns for their customers; shipments they follow.
+SELL = (
+    *(
+        f"sales.{verb}_{model}"
+        for model in ("salesorder", "salesreturn")
+        for verb in ("view", "add", "change")
+    ),
+    "sales.view_shipment",
+)
+# Logistics ships approved orders, confirms delivery and receives returned goods.
+SHIP = (
+    "sales.view_salesorder",
+    "sales.view_shipment",
+    "sales.add_shipment",
+    "sales.deliver_shipment",
+    "sales.view_salesreturn",
+    "sales.receive_salesreturn",
+)
+# Managers may let an order through above the credit limit or below the minimum price, with a reason.
+OVERRIDE_SALES = ("sales.override_credit_salesorder", "sales.override_min_price_salesorder")
+FOLLOW_SALES = ("sales.view_salesorder", "sales.view_shipment", "sales.view_salesreturn")
 MAINTAIN_SUPPLIERS = ("purchasing.view_supplier", "purchasing.add_supplier", "purchasing.change_supplier")
 # Purchasing's daily work: quotes, orders (submit for approval), returns; rates to read.
 BUY = (
@@ -128,14 +149,14 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
         "业务员",
         "Salesperson",
         DataScope.OWN,
-        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES, *APPLY_EXPENSES, *SEE_CAMPAIGNS),
+        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SELL, *SEE_RECEIVABLES, *APPLY_EXPENSES, *SEE_CAMPAIGNS),
     ),
     RoleDefault(
         "sales_assistant",
         "业务助理",
         "Sales assistant",
         DataScope.DEPARTMENT,
-        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SEE_RECEIVABLES, *APPLY_EXPENSES, *SEE_CAMPAIGNS),
+        (*LOOK_UP_GOODS, *WORK_CUSTOMERS, *SELL, *SEE_RECEIVABLES, *APPLY_EXPENSES, *SEE_CAMPAIGNS),
     ),
     RoleDefault(
         "manager",
@@ -151,6 +172,8 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *HAND_OVER,
             *APPLY_EXPENSES,
             *RUN_CAMPAIGNS,
+            *SELL,
+            *OVERRIDE_SALES,
             "purchasing.view_supplier",
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
@@ -169,7 +192,14 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
         "仓管/物流",
         "Logistics",
         DataScope.ALL,
-        (*SEE_STOCK, *STOCK_DOCUMENTS, *MANAGE_WAREHOUSES, "purchasing.view_supplier", *RECEIVE_GOODS),
+        (
+            *SEE_STOCK,
+            *STOCK_DOCUMENTS,
+            *MANAGE_WAREHOUSES,
+            "purchasing.view_supplier",
+            *RECEIVE_GOODS,
+            *SHIP,
+        ),
     ),
     RoleDefault(
         "finance",
@@ -181,6 +211,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             "crm.view_customer",
             "purchasing.view_supplier",
             *FOLLOW_PURCHASES,
+            *FOLLOW_SALES,
             *KEEP_MONEY_LEDGER,
             *PAY_EXPENSES,
         ),
@@ -201,6 +232,8 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *HAND_OVER,
             *APPLY_EXPENSES,
             *RUN_CAMPAIGNS,
+            *SELL,
+            *SHIP,
             *MAINTAIN_SUPPLIERS,
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,

@@ -62,6 +62,7 @@ ACTION_LABELS: dict[str, Any] = {
     "ship": _("发出"),
     "unallocate": _("取消核销"),
     "pay": _("支付"),
+    "deliver": _("确认签收"),
 }
 
 

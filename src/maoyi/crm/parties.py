@@ -10,7 +10,8 @@ from maoyi.crm.models import Customer
 from maoyi.finance.parties import Party, PartyKind, PartySource, register
 
 
-def _party(customer: Customer) -> Party:
+def as_party(customer: Customer) -> Party:
+    """The customer as the party money is owed by (or to, for refunds); its owner answers for it."""
     return Party(
         kind=PartyKind.CUSTOMER.value,
         id=customer.pk,
@@ -22,11 +23,11 @@ def _party(customer: Customer) -> Party:
 
 def get(user: Any, party_id: int) -> Party | None:
     found = selectors.customers(user).filter(pk=party_id).first()
-    return _party(found) if found is not None else None
+    return as_party(found) if found is not None else None
 
 
 def search(user: Any, text: str, limit: int) -> list[Party]:
-    return [_party(c) for c in selectors.customers(user, search=text)[:limit]]
+    return [as_party(c) for c in selectors.customers(user, search=text)[:limit]]
 
 
 def register_customers() -> None:

@@ -74,6 +74,7 @@ class MoveKind(models.TextChoices):
     STOCKTAKE_LOSS = "stocktake_loss", _("盘亏")
     REVERSAL = "reversal", _("红冲")
     PURCHASE_RETURN = "purchase_return", _("采购退货")
+    SALES_RETURN = "sales_return", _("销售退货")
 
 
 class StockMove(models.Model):

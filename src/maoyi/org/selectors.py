@@ -93,6 +93,7 @@ ROLE_PERMISSION_APPS = (
     "inventory",
     "crm",
     "purchasing",
+    "sales",
     "finance",
 )
 # Bookkeeping no one is granted: login and number counters, writes to append-only records, the
@@ -118,6 +119,9 @@ _NEVER_DELETED = (
     "quote",
     "contract",
     "handover",
+    "salesorder",
+    "shipment",
+    "salesreturn",
 )
 HIDDEN_PERMISSIONS = (
     Q(

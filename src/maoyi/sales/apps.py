@@ -6,3 +6,23 @@ class SalesConfig(AppConfig):
     name = "maoyi.sales"
     label = "sales"
     verbose_name = _("销售")
+
+    def ready(self) -> None:
+        """Sales orders are approved and unapproved through their own service (which reserves the
+        stock, checks the credit limit and opens the receivable; rejection is the plain workflow),
+        and a customer with an approved or partly shipped order does not return to the public pool.
+
+        Orders are not registered as an employee's holdings (org.holdings): the crm handover
+        (交接) cannot move them yet, so listing them would only block 离职. An order follows its
+        customer's owner when it is next edited; the open ones stay with their owner until then."""
+        from maoyi.approvals.registry import DocumentActions
+        from maoyi.approvals.registry import register as register_actions
+        from maoyi.crm.selectors import pool
+        from maoyi.sales.models import SalesOrder
+        from maoyi.sales.selectors import customers_with_open_orders
+        from maoyi.sales.services.orders import approve_order, unapprove_order
+
+        register_actions(
+            SalesOrder.DOCUMENT_TYPE, DocumentActions(approve=approve_order, unapprove=unapprove_order)
+        )
+        pool.register_open_orders(customers_with_open_orders)

@@ -334,9 +334,10 @@ def test_only_the_applicant_changes_submits_withdraws_or_cancels_their_claim(com
         lambda: services.cancel_expense(expense, actor=company.manager_a, reason="不要了"),
     ):
         refused(call, "permission_denied", message)
-    page = client_for(company.manager_a).get(reverse("web:expense-detail", args=[expense.pk])).content.decode()
+    url = reverse("web:expense-detail", args=[expense.pk])
+    page = client_for(company.manager_a).get(url).content.decode()
     assert 'data-testid="document-edit"' not in page and 'data-testid="document-submit"' not in page
-    mine = client_for(company.rep_a1).get(reverse("web:expense-detail", args=[expense.pk])).content.decode()
+    mine = client_for(company.rep_a1).get(url).content.decode()
     assert 'data-testid="document-submit"' in mine
 
 

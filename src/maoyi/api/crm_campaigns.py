@@ -25,9 +25,8 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from maoyi.api.errors import error_responses
-from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.api.viewsets import acting
+from maoyi.api.viewsets import acting, posted
 from maoyi.crm.models import Campaign, CampaignKind, Customer
 from maoyi.crm.selectors import campaigns as selectors
 from maoyi.crm.selectors.campaigns import CampaignPhase
@@ -36,14 +35,6 @@ from maoyi.org import scope
 from maoyi.org.models import Employee
 
 MAX_ID = 2**63 - 1
-
-
-def _posted(request: Any, response: Any, status: int = 200) -> Any:
-    return extend_schema(
-        request=request,
-        responses={status: response, **error_responses(400, 401, 403, 404, 409, 422)},
-        parameters=[IDEMPOTENCY_KEY],
-    )
 
 
 def _money(help_text: str) -> serializers.DecimalField:
@@ -192,7 +183,7 @@ def _query(request: Request) -> dict[str, Any]:
         responses={200: CampaignSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: CampaignSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(CampaignInput, CampaignSerializer, 201),
+    create=posted(CampaignInput, CampaignSerializer, 201),
     update=extend_schema(
         request=CampaignInput, responses={200: CampaignSerializer, **error_responses(400, 401, 403, 404, 409)}
     ),
@@ -200,7 +191,7 @@ def _query(request: Request) -> dict[str, Any]:
         request=CampaignInput(partial=True),
         responses={200: CampaignSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    cancel=_posted(CampaignReasonInput, CampaignSerializer),
+    cancel=posted(CampaignReasonInput, CampaignSerializer),
 )
 class CampaignViewSet(
     mixins.ListModelMixin,

@@ -25,9 +25,8 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
-from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.api.viewsets import acting
+from maoyi.api.viewsets import acting, posted
 from maoyi.crm.models import Campaign, Customer, Expense, ExpenseCategory
 from maoyi.crm.selectors import expenses as selectors
 from maoyi.crm.services import expenses as services
@@ -36,14 +35,6 @@ from maoyi.org import scope
 
 MAX_ID = 2**63 - 1
 STATUS_CHOICES = [*selectors.LIST_STATUSES, selectors.TO_PAY]
-
-
-def _posted(request: Any, response: Any, status: int = 200) -> Any:
-    return extend_schema(
-        request=request,
-        responses={status: response, **error_responses(400, 401, 403, 404, 409, 422)},
-        parameters=[IDEMPOTENCY_KEY],
-    )
 
 
 class ExpensePermission(ModelPermission):
@@ -187,7 +178,7 @@ def _query(request: Request) -> dict[str, Any]:
         responses={200: ExpenseSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: ExpenseSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(ExpenseInput, ExpenseSerializer, 201),
+    create=posted(ExpenseInput, ExpenseSerializer, 201),
     update=extend_schema(
         request=ExpenseInput, responses={200: ExpenseSerializer, **error_responses(400, 401, 403, 404, 409)}
     ),
@@ -195,13 +186,13 @@ def _query(request: Request) -> dict[str, Any]:
         request=ExpenseInput(partial=True),
         responses={200: ExpenseSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    submit=_posted(None, ExpenseSerializer),
-    withdraw=_posted(None, ExpenseSerializer),
-    cancel=_posted(ExpenseReasonInput, ExpenseSerializer),
-    approve=_posted(ApproveInput, ExpenseSerializer),
-    reject=_posted(RejectInput, ExpenseSerializer),
-    unapprove=_posted(ExpenseUnapproveInput, ExpenseSerializer),
-    pay=_posted(ExpensePayInput, ExpenseSerializer),
+    submit=posted(None, ExpenseSerializer),
+    withdraw=posted(None, ExpenseSerializer),
+    cancel=posted(ExpenseReasonInput, ExpenseSerializer),
+    approve=posted(ApproveInput, ExpenseSerializer),
+    reject=posted(RejectInput, ExpenseSerializer),
+    unapprove=posted(ExpenseUnapproveInput, ExpenseSerializer),
+    pay=posted(ExpensePayInput, ExpenseSerializer),
 )
 class ExpenseViewSet(
     ApprovalActionsMixin,

@@ -25,9 +25,8 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
-from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.api.viewsets import acting
+from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
 from maoyi.crm.models import Contract, ContractLine, Customer, Opportunity, Quote, QuoteLine, QuoteStatus
@@ -37,14 +36,6 @@ from maoyi.crm.services import quotes as quote_services
 from maoyi.org import scope
 
 MAX_ID = 2**63 - 1
-
-
-def _posted(request: Any, response: Any, status: int = 200) -> Any:
-    return extend_schema(
-        request=request,
-        responses={status: response, **error_responses(400, 401, 403, 404, 409, 422)},
-        parameters=[IDEMPOTENCY_KEY],
-    )
 
 
 def _money() -> serializers.DecimalField:
@@ -181,7 +172,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
         responses={200: QuoteSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: QuoteSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(QuoteInput, QuoteSerializer, 201),
+    create=posted(QuoteInput, QuoteSerializer, 201),
     update=extend_schema(
         request=QuoteInput, responses={200: QuoteSerializer, **error_responses(400, 401, 403, 404, 409)}
     ),
@@ -189,9 +180,9 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
         request=QuoteInput(partial=True),
         responses={200: QuoteSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    send=_posted(None, QuoteSerializer),
-    accept=_posted(None, QuoteSerializer),
-    decline=_posted(None, QuoteSerializer),
+    send=posted(None, QuoteSerializer),
+    accept=posted(None, QuoteSerializer),
+    decline=posted(None, QuoteSerializer),
 )
 class QuoteViewSet(
     mixins.ListModelMixin,
@@ -376,7 +367,7 @@ class ContractQuery(serializers.Serializer):
         responses={200: ContractSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: ContractSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(ContractInput, ContractSerializer, 201),
+    create=posted(ContractInput, ContractSerializer, 201),
     update=extend_schema(
         request=ContractInput, responses={200: ContractSerializer, **error_responses(400, 401, 403, 404, 409)}
     ),
@@ -384,11 +375,11 @@ class ContractQuery(serializers.Serializer):
         request=ContractInput(partial=True),
         responses={200: ContractSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    submit=_posted(None, ContractSerializer),
-    withdraw=_posted(None, ContractSerializer),
-    cancel=_posted(ContractReasonInput, ContractSerializer),
-    approve=_posted(ApproveInput, ContractSerializer),
-    reject=_posted(RejectInput, ContractSerializer),
+    submit=posted(None, ContractSerializer),
+    withdraw=posted(None, ContractSerializer),
+    cancel=posted(ContractReasonInput, ContractSerializer),
+    approve=posted(ApproveInput, ContractSerializer),
+    reject=posted(RejectInput, ContractSerializer),
 )
 class ContractViewSet(
     ApprovalActionsMixin,

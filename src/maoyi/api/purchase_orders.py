@@ -32,9 +32,8 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
-from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
-from maoyi.api.viewsets import acting
+from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import NotFoundInScope
 from maoyi.core.money import Currency
@@ -152,14 +151,6 @@ class LinkedObligationSerializer(serializers.Serializer):
 class DocumentReasonInput(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", label=_("原因"), help_text="required"
-    )
-
-
-def _posted(request: Any, response: Any, status: int = 200) -> Any:
-    return extend_schema(
-        request=request,
-        responses={status: response, **error_responses(400, 401, 403, 404, 409, 422)},
-        parameters=[IDEMPOTENCY_KEY],
     )
 
 
@@ -572,7 +563,7 @@ def _order_rows(qs: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
         responses={200: PurchaseOrderSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: PurchaseOrderSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(PurchaseOrderInput, PurchaseOrderSerializer, 201),
+    create=posted(PurchaseOrderInput, PurchaseOrderSerializer, 201),
     update=extend_schema(
         request=PurchaseOrderInput,
         responses={200: PurchaseOrderSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -581,13 +572,13 @@ def _order_rows(qs: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
         request=PurchaseOrderInput(partial=True),
         responses={200: PurchaseOrderSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    submit=_posted(None, PurchaseOrderSerializer),
-    withdraw=_posted(None, PurchaseOrderSerializer),
-    approve=_posted(ApproveInput, PurchaseOrderSerializer),
-    reject=_posted(RejectInput, PurchaseOrderSerializer),
-    unapprove=_posted(DocumentReasonInput, PurchaseOrderSerializer),
-    cancel=_posted(DocumentReasonInput, PurchaseOrderSerializer),
-    receive=_posted(ReceiveInput, GoodsReceiptSerializer, 201),
+    submit=posted(None, PurchaseOrderSerializer),
+    withdraw=posted(None, PurchaseOrderSerializer),
+    approve=posted(ApproveInput, PurchaseOrderSerializer),
+    reject=posted(RejectInput, PurchaseOrderSerializer),
+    unapprove=posted(DocumentReasonInput, PurchaseOrderSerializer),
+    cancel=posted(DocumentReasonInput, PurchaseOrderSerializer),
+    receive=posted(ReceiveInput, GoodsReceiptSerializer, 201),
 )
 class PurchaseOrderViewSet(
     ApprovalActionsMixin,
@@ -894,7 +885,7 @@ def _return_rows(qs: QuerySet[PurchaseReturn]) -> QuerySet[PurchaseReturn]:
         responses={200: PurchaseReturnSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: PurchaseReturnSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(PurchaseReturnInput, PurchaseReturnSerializer, 201),
+    create=posted(PurchaseReturnInput, PurchaseReturnSerializer, 201),
     update=extend_schema(
         request=PurchaseReturnUpdateInput,
         responses={200: PurchaseReturnSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -903,12 +894,12 @@ def _return_rows(qs: QuerySet[PurchaseReturn]) -> QuerySet[PurchaseReturn]:
         request=PurchaseReturnUpdateInput(partial=True),
         responses={200: PurchaseReturnSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    submit=_posted(None, PurchaseReturnSerializer),
-    withdraw=_posted(None, PurchaseReturnSerializer),
-    approve=_posted(ApproveInput, PurchaseReturnSerializer),
-    reject=_posted(RejectInput, PurchaseReturnSerializer),
-    cancel=_posted(DocumentReasonInput, PurchaseReturnSerializer),
-    ship=_posted(ShipInput, PurchaseReturnSerializer),
+    submit=posted(None, PurchaseReturnSerializer),
+    withdraw=posted(None, PurchaseReturnSerializer),
+    approve=posted(ApproveInput, PurchaseReturnSerializer),
+    reject=posted(RejectInput, PurchaseReturnSerializer),
+    cancel=posted(DocumentReasonInput, PurchaseReturnSerializer),
+    ship=posted(ShipInput, PurchaseReturnSerializer),
 )
 class PurchaseReturnViewSet(
     ApprovalActionsMixin,

@@ -59,6 +59,16 @@ def crud_schema(serializer: type[serializers.Serializer], *, list_parameters: li
     )
 
 
+def posted(request: Any, response: Any, status: int = 200) -> Any:
+    """The schema of a POST (a create or an action): its input, its answer, every refusal and the
+    Idempotency-Key header."""
+    return extend_schema(
+        request=request,
+        responses={status: response, **error_responses(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+
+
 class CrudViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -154,6 +154,14 @@ EXPENSE_SCOPE: dict[str, frozenset[str]] = {
     "finance_clerk": frozenset(EXPENSE_KEYS),
     "admin": frozenset(EXPENSE_KEYS),
 }
+# An expense claim is its applicant's alone: others who see it (the manager who approves it,
+# finance who pays it, an assistant) may not change it (403: it is on their screen).
+OWN_EXPENSES: dict[str, frozenset[str]] = {
+    "rep_a1": frozenset({"a1"}),
+    "rep_b1": frozenset({"b1"}),
+    "sales_head": frozenset({"head"}),
+    "purchaser": frozenset({"buy"}),
+}
 # Campaigns are company information: every holder of the view permission reads them all. Which ones
 # each person answers for: those they own, those of the departments their 本部门 scope covers, or all
 # (全公司). Only the change permission (managers, the administrator) makes this a right to change.
@@ -224,9 +232,13 @@ def derive(role: str, resource: str) -> Cell:
     scope = {"expenses": EXPENSE_SCOPE[role], "campaigns": frozenset(CAMPAIGN_KEYS)}.get(
         resource, SCOPE[role]
     )
-    # Seen is not changed for campaigns: only those the person answers for (else 403: it is on their
-    # screen). Everywhere else a person changes what their scope reaches (else 404).
-    changes = CAMPAIGN_REACH[role] if resource == "campaigns" else scope
+    # Seen is not changed for campaigns (only those the person answers for) nor for expenses (only
+    # their own): else 403, it is on their screen. Everywhere else a person changes what their
+    # scope reaches (else 404).
+    changes = {
+        "campaigns": CAMPAIGN_REACH[role],
+        "expenses": OWN_EXPENSES.get(role, frozenset()),
+    }.get(resource, scope)
     return Cell(
         list=scope if view else None,
         read=scope if view else None,

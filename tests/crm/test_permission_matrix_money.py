@@ -85,6 +85,10 @@ API = {
     "contracts": "/api/v1/contracts/",
 }
 # Someone who sees a campaign but does not answer for it (campaign services' PermissionRefused).
+NOT_YOUR_EXPENSE = {
+    "detail": "只有申请人本人可以修改、提交、撤回或作废这笔费用。",
+    "code": "permission_denied",
+}
 NOT_YOUR_CAMPAIGN = {
     "detail": "只有活动负责人或其所在部门的主管可以修改这个市场活动。",
     "code": "permission_denied",
@@ -433,8 +437,10 @@ def api_change(world: World, client: APIClient, role: str, resource: str, cell: 
         else:
             if status == 404:
                 expected = NOT_FOUND
-            elif cell.change is not None:  # sees the campaign, does not answer for it
+            elif cell.change is not None and resource == "campaigns":  # sees it, does not answer for it
                 expected = NOT_YOUR_CAMPAIGN
+            elif cell.change is not None:  # sees the expense claim, is not its applicant
+                expected = NOT_YOUR_EXPENSE
             else:
                 expected = ROLE_REFUSED
             assert response.json() == expected, key
@@ -527,7 +533,8 @@ def test_the_money_matrix_says_what_the_rules_say() -> None:
     # Expenses: own, department tree (down, not up), all; finance reads and changes nothing.
     assert MATRIX["rep_a1"]["expenses"].read == {"a1"}
     assert MATRIX["manager_a"]["expenses"].read == {"a1", "a2"}
-    assert MATRIX["sales_head"]["expenses"].change == {"a1", "a2", "b1", "head"}
+    assert MATRIX["sales_head"]["expenses"].read == {"a1", "a2", "b1", "head"}
+    assert MATRIX["sales_head"]["expenses"].change == {"head"}  # only their own claim
     assert MATRIX["purchaser"]["expenses"].list == {"buy"}
     assert MATRIX["finance_clerk"]["expenses"] == Cell(
         list=frozenset(RESOURCE_KEYS["expenses"]),

@@ -12,6 +12,7 @@ from maoyi.api import (
     finance,
     purchase_orders,
     purchasing,
+    sales,
 )
 from maoyi.api.approvals import ApprovalViewSet
 from maoyi.api.catalog import CategoryViewSet, PriceLevelViewSet, ProductViewSet, WarehouseViewSet
@@ -41,6 +42,7 @@ for module in (
     purchasing,
     purchase_orders,
     finance,
+    sales,
 ):
     module.register(router)
 

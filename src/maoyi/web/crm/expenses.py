@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -290,6 +291,8 @@ def expense_create(request: HttpRequest) -> HttpResponse:
 @permission_required("crm.change_expense", raise_exception=True)
 def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
     expense = or_404(selectors.expense, request.user, pk)
+    if not selectors.is_applicant(request.user, expense):
+        raise PermissionDenied  # seen by the manager, finance…; written only by the applicant
     if not expense.is_editable:
         messages.warning(
             request,

@@ -39,14 +39,13 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
-from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.purchase_orders import (
     DocumentPermission,
     DocumentReasonInput,
     LinkedObligationSerializer,
     TaxRateField,
 )
-from maoyi.api.viewsets import acting
+from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError, NotFoundInScope, line_error
 from maoyi.crm.models import Contract, Customer, Quote
@@ -103,14 +102,6 @@ def _obligations_of(direction: str, source_type: str, ids: Iterable[int]) -> dic
         .order_by("id")
     )
     return {obligation.source_id: obligation for obligation in found if obligation.source_id is not None}
-
-
-def _posted(request: Any, response: Any, status: int = 200) -> Any:
-    return extend_schema(
-        request=request,
-        responses={status: response, **error_responses(400, 401, 403, 404, 409, 422)},
-        parameters=[IDEMPOTENCY_KEY],
-    )
 
 
 class FieldPathMixin:
@@ -605,7 +596,7 @@ class ShipmentQuery(serializers.Serializer):
         responses={200: ShipmentSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: ShipmentSerializer, **error_responses(401, 403, 404)}),
-    deliver=_posted(DeliverInput, ShipmentSerializer),
+    deliver=posted(DeliverInput, ShipmentSerializer),
 )
 class ShipmentViewSet(
     FieldPathMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -691,7 +682,7 @@ class SalesOrderQuery(serializers.Serializer):
         responses={200: SalesOrderSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: SalesOrderSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(SalesOrderInput, SalesOrderSerializer, 201),
+    create=posted(SalesOrderInput, SalesOrderSerializer, 201),
     update=extend_schema(
         request=SalesOrderInput,
         responses={200: SalesOrderSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -700,13 +691,13 @@ class SalesOrderQuery(serializers.Serializer):
         request=SalesOrderInput(partial=True),
         responses={200: SalesOrderSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    submit=_posted(None, SalesOrderSerializer),
-    withdraw=_posted(None, SalesOrderSerializer),
-    approve=_posted(SalesApproveInput, SalesOrderSerializer),
-    reject=_posted(RejectInput, SalesOrderSerializer),
-    unapprove=_posted(DocumentReasonInput, SalesOrderSerializer),
-    cancel=_posted(DocumentReasonInput, SalesOrderSerializer),
-    ship=_posted(SalesShipInput, ShipmentSerializer, 201),
+    submit=posted(None, SalesOrderSerializer),
+    withdraw=posted(None, SalesOrderSerializer),
+    approve=posted(SalesApproveInput, SalesOrderSerializer),
+    reject=posted(RejectInput, SalesOrderSerializer),
+    unapprove=posted(DocumentReasonInput, SalesOrderSerializer),
+    cancel=posted(DocumentReasonInput, SalesOrderSerializer),
+    ship=posted(SalesShipInput, ShipmentSerializer, 201),
 )
 class SalesOrderViewSet(
     FieldPathMixin,
@@ -1119,7 +1110,7 @@ def _return_rows(qs: QuerySet[SalesReturn]) -> QuerySet[SalesReturn]:
         responses={200: SalesReturnSerializer(many=True), **error_responses(400, 401, 403)},
     ),
     retrieve=extend_schema(responses={200: SalesReturnSerializer, **error_responses(401, 403, 404)}),
-    create=_posted(SalesReturnInput, SalesReturnSerializer, 201),
+    create=posted(SalesReturnInput, SalesReturnSerializer, 201),
     update=extend_schema(
         request=SalesReturnUpdateInput,
         responses={200: SalesReturnSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -1128,12 +1119,12 @@ def _return_rows(qs: QuerySet[SalesReturn]) -> QuerySet[SalesReturn]:
         request=SalesReturnUpdateInput(partial=True),
         responses={200: SalesReturnSerializer, **error_responses(400, 401, 403, 404, 409)},
     ),
-    submit=_posted(None, SalesReturnSerializer),
-    withdraw=_posted(None, SalesReturnSerializer),
-    approve=_posted(ApproveInput, SalesReturnSerializer),
-    reject=_posted(RejectInput, SalesReturnSerializer),
-    cancel=_posted(DocumentReasonInput, SalesReturnSerializer),
-    receive=_posted(ReceiveReturnInput, SalesReturnSerializer),
+    submit=posted(None, SalesReturnSerializer),
+    withdraw=posted(None, SalesReturnSerializer),
+    approve=posted(ApproveInput, SalesReturnSerializer),
+    reject=posted(RejectInput, SalesReturnSerializer),
+    cancel=posted(DocumentReasonInput, SalesReturnSerializer),
+    receive=posted(ReceiveReturnInput, SalesReturnSerializer),
 )
 class SalesReturnViewSet(
     FieldPathMixin,

@@ -507,3 +507,33 @@ def test_reversed_records_count_for_nothing_in_the_totals(clerk, parties) -> Non
 def fresh_outstanding(record) -> D:
     record.refresh_from_db()
     return record.outstanding
+
+
+# One party's position ------------------------------------------------------------------------------
+
+
+def test_a_partys_position_counts_overdue_installments_and_unallocated_receipts(
+    company, clerk, parties
+) -> None:
+    """On 15 May: a receivable in two installments (31 Mar 300 of which 100 paid, 31 May 200) and one
+    due 30 Apr (150): overdue = 200 + 150; a receipt of 80 left unallocated is an advance. A
+    salesperson who may not see receipts sees no advance; another one sees nothing of it."""
+    with frozen(dt.date(2026, 5, 15)):
+        split = receivable(
+            clerk, parties.hospital, "500.00", MAY31, plan=[(MAR31, "300.00"), (MAY31, "200.00")]
+        )
+        single = receivable(clerk, parties.hospital, "150.00", APR30)
+        first = split.installments.order_by("sequence").first()
+        settle(clerk, parties.hospital, "100.00", PAID_ON, (split, "100.00", first))
+        settle(clerk, parties.hospital, "80.00", PAID_ON)
+        party = {"party_kind": parties.hospital.kind, "party_id": parties.hospital.id}
+        position = selectors.party_position(clerk.user, RECEIVABLE, **party)
+        # Earliest final due date first (the split one ends on 31 May).
+        assert [(o.pk, o.late, o.next_due, o.in_installments) for o in position.open] == [
+            (single.pk, True, APR30, False),
+            (split.pk, True, MAR31, True),
+        ]
+        assert position.figures == [selectors.CurrencyPosition("CNY", D("550.00"), D("350.00"), D("80.00"))]
+        hidden = selectors.party_position(clerk.user, RECEIVABLE, with_advances=False, **party)
+        assert hidden.figures == [selectors.CurrencyPosition("CNY", D("550.00"), D("350.00"), D("0"))]
+        assert selectors.party_position(company.rep_b1.user, RECEIVABLE, **party).figures == []

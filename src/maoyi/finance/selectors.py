@@ -542,3 +542,69 @@ def ledger_mismatches() -> list[str]:
                 f"settlement {st.number}: allocated {st.allocated} != {by_settlement.get(st.pk, ZERO)}"
             )
     return problems
+
+
+# One party's position ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CurrencyPosition:
+    currency: str
+    outstanding: Decimal
+    overdue: Decimal  # unsettled installments past their due date
+    advance: Decimal  # received (paid) and not yet allocated
+
+
+@dataclass
+class PartyPosition:
+    """What one party owes (or is owed) as the user may see it: the open receivables (payables),
+    earliest due first, each marked `late` (an unsettled installment is past due), `next_due` and
+    `in_installments`; and per currency (CNY first) the outstanding, overdue and advance figures."""
+
+    open: list[Any]
+    figures: list[CurrencyPosition]
+
+
+def party_position(
+    user: Any,
+    direction: str,
+    *,
+    party_kind: str,
+    party_id: int,
+    with_advances: bool = True,
+    today: dt.date | None = None,
+) -> PartyPosition:
+    """The position of one party on one side of the ledger, read in the user's scope. Advances
+    (unallocated receipts or payments) are counted only when `with_advances` (the user may see
+    settlements)."""
+    today = today or timezone.localdate()
+    party: dict[str, Any] = {"party_kind": party_kind, "party_id": party_id}
+    open_qs = obligations(user, direction, status=ObligationStatus.OPEN, **party)
+    opened = list(open_qs.order_by("due_date", "id").prefetch_related("installments"))
+    overdue: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
+    for ob in opened:
+        unsettled = [i for i in ob.installments.all() if i.outstanding > 0]
+        late = [i.outstanding for i in unsettled if i.due_date < today]
+        ob.late = bool(late)  # type: ignore[attr-defined]
+        ob.next_due = min((i.due_date for i in unsettled), default=ob.due_date)  # type: ignore[attr-defined]
+        ob.in_installments = len(ob.installments.all()) > 1  # type: ignore[attr-defined]
+        if late:
+            overdue[ob.currency] = quantize_money(overdue[ob.currency] + sum(late))
+    owed = totals_by_currency(open_qs)
+    advances: dict[str, Totals] = {}
+    if with_advances:
+        advances = totals_by_currency(settlements(user, direction, status=SettlementStatus.POSTED, **party))
+    currencies = sorted(
+        {c for c, t in owed.items() if t.outstanding} | {c for c, t in advances.items() if t.outstanding},
+        key=lambda c: (c != BASE_CURRENCY, c),
+    )
+    figures = [
+        CurrencyPosition(
+            currency=c,
+            outstanding=owed[c].outstanding if c in owed else Decimal(0),
+            overdue=overdue.get(c, Decimal(0)),
+            advance=advances[c].outstanding if c in advances else Decimal(0),
+        )
+        for c in currencies
+    ]
+    return PartyPosition(open=opened, figures=figures)

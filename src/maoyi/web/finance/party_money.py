@@ -4,16 +4,13 @@ payments and any refunds, all through the finance selectors and the user's scope
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
-from maoyi.core.money import quantize_money
 from maoyi.finance import selectors as ledger
-from maoyi.finance.models import ObligationStatus, SettlementStatus
+from maoyi.finance.models import ObligationStatus
 from maoyi.web.finance.views import SIDES
 
 SETTLED_SHOWN = 10  # settled receivables (payables) listed under the open ones
@@ -32,49 +29,19 @@ def party_money(request: HttpRequest, *, direction: str, party_kind: str, party_
     side = SIDES[direction]
     refund_side = next(s for s in SIDES.values() if s is not side)
     party: dict[str, Any] = {"party_kind": party_kind, "party_id": party_id}
-    today = timezone.localdate()
-
-    open_qs = ledger.obligations(user, direction, status=ObligationStatus.OPEN, **party)
-    opened = list(open_qs.order_by("due_date", "id").prefetch_related("installments"))
-    overdue: dict[str, Decimal] = {}
-    for ob in opened:
-        unsettled = [i for i in ob.installments.all() if i.outstanding > 0]
-        late = [i.outstanding for i in unsettled if i.due_date < today]
-        ob.late = bool(late)  # type: ignore[attr-defined]
-        ob.next_due = min((i.due_date for i in unsettled), default=ob.due_date)  # type: ignore[attr-defined]
-        ob.in_installments = len(ob.installments.all()) > 1  # type: ignore[attr-defined]
-        if late:
-            overdue[ob.currency] = quantize_money(overdue.get(ob.currency, Decimal(0)) + sum(late))
+    can_see_settlements = user.has_perm(side.perm("settlement", "view"))
+    position = ledger.party_position(user, direction, with_advances=can_see_settlements, **party)
+    opened = position.open
     settled_qs = ledger.obligations(user, direction, status=ObligationStatus.SETTLED, **party)
     settled = list(settled_qs[: SETTLED_SHOWN + 1])
-
     settlements: list[Any] = []
-    advances: dict[str, ledger.Totals] = {}
-    can_see_settlements = user.has_perm(side.perm("settlement", "view"))
     if can_see_settlements:
         settlements = list(ledger.settlements(user, direction, **party)[: SETTLEMENTS_SHOWN + 1])
-        advances = ledger.totals_by_currency(
-            ledger.settlements(user, direction, status=SettlementStatus.POSTED, **party)
-        )
     refunds: list[Any] = []
     if user.has_perm(refund_side.perm("obligation", "view")):
         refund_qs = ledger.obligations(user, refund_side.direction, **party)
         refunds = list(refund_qs.exclude(status=ObligationStatus.REVERSED)[:REFUNDS_SHOWN])
-
-    owed = ledger.totals_by_currency(open_qs)
-    currencies = sorted(
-        {c for c, t in owed.items() if t.outstanding} | {c for c, t in advances.items() if t.outstanding},
-        key=lambda c: (c != "CNY", c),
-    )
-    figures = [
-        {
-            "currency": c,
-            "outstanding": owed[c].outstanding if c in owed else Decimal(0),
-            "overdue": overdue.get(c, Decimal(0)),
-            "advance": advances[c].outstanding if c in advances else Decimal(0),
-        }
-        for c in currencies
-    ]
+    figures = position.figures
     query = f"?kind={party_kind}&party={party_id}"
     can_settle = user.has_perm(side.perm("settlement", "add"))
     return {

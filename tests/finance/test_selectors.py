@@ -537,3 +537,18 @@ def test_a_partys_position_counts_overdue_installments_and_unallocated_receipts(
         hidden = selectors.party_position(clerk.user, RECEIVABLE, with_advances=False, **party)
         assert hidden.figures == [selectors.CurrencyPosition("CNY", D("550.00"), D("350.00"), D("0"))]
         assert selectors.party_position(company.rep_b1.user, RECEIVABLE, **party).figures == []
+
+
+def test_opened_by_gives_each_documents_live_obligation(clerk, parties) -> None:
+    """A document reversed and approved again opened two receivables: the live one is given; a
+    document whose receivable was reversed has none; `direction` narrows to one side."""
+    from maoyi.core.documents import DocRef
+
+    first, second = DocRef("sales_order", 7, "XS-7"), DocRef("sales_order", 8, "XS-8")
+    receivable(clerk, parties.hospital, "100.00", MAR31, source=first)
+    services.reverse_for_source(first, actor=clerk, reason="反审核")
+    live = receivable(clerk, parties.hospital, "120.00", MAR31, source=first)
+    receivable(clerk, parties.hospital, "50.00", MAR31, source=second)
+    services.reverse_for_source(second, actor=clerk, reason="作废")
+    assert selectors.opened_by("sales_order", [7, 8, 9]) == {7: live}
+    assert selectors.opened_by("sales_order", [7], direction=PAYABLE) == {}

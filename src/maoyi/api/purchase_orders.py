@@ -12,7 +12,7 @@ quote; a blank `exchange_rate` takes the rate in force today. A purchase return 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -37,8 +37,9 @@ from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import NotFoundInScope
 from maoyi.core.money import Currency
+from maoyi.finance import selectors as ledger_selectors
 from maoyi.finance import services as finance
-from maoyi.finance.models import Obligation, ObligationStatus
+from maoyi.finance.models import Obligation
 from maoyi.inventory.models import Warehouse
 from maoyi.purchasing import order_selectors as selectors
 from maoyi.purchasing.models import (
@@ -91,16 +92,6 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
 def _may_see(context: dict[str, Any], perm: str) -> bool:
     request = context.get("request")
     return request is not None and request.user.has_perm(perm)
-
-
-def _obligations_of(source_type: str, ids: Iterable[int]) -> dict[int, Obligation]:
-    """The live (not reversed) receivable or payable each document opened, by document id."""
-    found = (
-        Obligation.objects.filter(source_type=source_type, source_id__in=list(ids))
-        .exclude(status=ObligationStatus.REVERSED)
-        .order_by("id")
-    )
-    return {obligation.source_id: obligation for obligation in found if obligation.source_id is not None}
 
 
 # Shared fields -------------------------------------------------------------------------------------
@@ -259,7 +250,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
             return None
         known: dict[int, Obligation] | None = self.context.get("payables")
         if known is None:
-            known = _obligations_of(PurchaseOrder.DOCUMENT_TYPE, [order.pk])
+            known = ledger_selectors.opened_by(PurchaseOrder.DOCUMENT_TYPE, [order.pk])
         found = known.get(order.pk)
         return dict(LinkedObligationSerializer(found).data) if found is not None else None
 
@@ -630,7 +621,7 @@ class PurchaseOrderViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows: Sequence[PurchaseOrder] = page if page is not None else list(queryset)
-        payables = _obligations_of(PurchaseOrder.DOCUMENT_TYPE, [order.pk for order in rows])
+        payables = ledger_selectors.opened_by(PurchaseOrder.DOCUMENT_TYPE, [order.pk for order in rows])
         data = PurchaseOrderSerializer(
             rows, many=True, context={**self.get_serializer_context(), "payables": payables}
         ).data
@@ -788,7 +779,7 @@ class PurchaseReturnSerializer(serializers.ModelSerializer):
             return None
         known: dict[int, Obligation] | None = self.context.get("refunds")
         if known is None:
-            known = _obligations_of(PurchaseReturn.DOCUMENT_TYPE, [doc.pk])
+            known = ledger_selectors.opened_by(PurchaseReturn.DOCUMENT_TYPE, [doc.pk])
         found = known.get(doc.pk)
         return dict(LinkedObligationSerializer(found).data) if found is not None else None
 
@@ -947,7 +938,7 @@ class PurchaseReturnViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows: Sequence[PurchaseReturn] = page if page is not None else list(queryset)
-        refunds = _obligations_of(PurchaseReturn.DOCUMENT_TYPE, [doc.pk for doc in rows])
+        refunds = ledger_selectors.opened_by(PurchaseReturn.DOCUMENT_TYPE, [doc.pk for doc in rows])
         data = PurchaseReturnSerializer(
             rows, many=True, context={**self.get_serializer_context(), "refunds": refunds}
         ).data

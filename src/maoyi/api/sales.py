@@ -21,7 +21,7 @@ A 409 about one field or line carries that field's path besides `detail` and `co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -50,8 +50,9 @@ from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError, NotFoundInScope, line_error
 from maoyi.crm.models import Contract, Customer, Quote
 from maoyi.crm.selectors import quotes as quote_selectors
+from maoyi.finance import selectors as ledger_selectors
 from maoyi.finance import services as finance
-from maoyi.finance.models import Direction, Obligation, ObligationStatus
+from maoyi.finance.models import Direction, Obligation
 from maoyi.inventory.models import Warehouse
 from maoyi.org import scope
 from maoyi.sales import selectors, shipping_selectors
@@ -92,16 +93,6 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
 def _may_see(context: dict[str, Any], perm: str) -> bool:
     request = context.get("request")
     return request is not None and request.user.has_perm(perm)
-
-
-def _obligations_of(direction: str, source_type: str, ids: Iterable[int]) -> dict[int, Obligation]:
-    """The live (not reversed) receivable or payable each document opened, by document id."""
-    found = (
-        Obligation.objects.filter(direction=direction, source_type=source_type, source_id__in=list(ids))
-        .exclude(status=ObligationStatus.REVERSED)
-        .order_by("id")
-    )
-    return {obligation.source_id: obligation for obligation in found if obligation.source_id is not None}
 
 
 class FieldPathMixin:
@@ -259,7 +250,9 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             return None
         known: dict[int, Obligation] | None = self.context.get("receivables")
         if known is None:
-            known = _obligations_of(Direction.RECEIVABLE, SalesOrder.DOCUMENT_TYPE, [order.pk])
+            known = ledger_selectors.opened_by(
+                SalesOrder.DOCUMENT_TYPE, [order.pk], direction=Direction.RECEIVABLE
+            )
         found = known.get(order.pk)
         return dict(LinkedObligationSerializer(found).data) if found is not None else None
 
@@ -753,7 +746,9 @@ class SalesOrderViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows: Sequence[SalesOrder] = page if page is not None else list(queryset)
-        receivables = _obligations_of(Direction.RECEIVABLE, SalesOrder.DOCUMENT_TYPE, [o.pk for o in rows])
+        receivables = ledger_selectors.opened_by(
+            SalesOrder.DOCUMENT_TYPE, [o.pk for o in rows], direction=Direction.RECEIVABLE
+        )
         data = SalesOrderSerializer(
             rows, many=True, context={**self.get_serializer_context(), "receivables": receivables}
         ).data
@@ -933,7 +928,9 @@ class SalesReturnSerializer(serializers.ModelSerializer):
             return None
         known: dict[int, Obligation] | None = self.context.get("refunds")
         if known is None:
-            known = _obligations_of(Direction.PAYABLE, SalesReturn.DOCUMENT_TYPE, [doc.pk])
+            known = ledger_selectors.opened_by(
+                SalesReturn.DOCUMENT_TYPE, [doc.pk], direction=Direction.PAYABLE
+            )
         found = known.get(doc.pk)
         return dict(LinkedObligationSerializer(found).data) if found is not None else None
 
@@ -1180,7 +1177,9 @@ class SalesReturnViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows: Sequence[SalesReturn] = page if page is not None else list(queryset)
-        refunds = _obligations_of(Direction.PAYABLE, SalesReturn.DOCUMENT_TYPE, [doc.pk for doc in rows])
+        refunds = ledger_selectors.opened_by(
+            SalesReturn.DOCUMENT_TYPE, [doc.pk for doc in rows], direction=Direction.PAYABLE
+        )
         data = SalesReturnSerializer(
             rows, many=True, context={**self.get_serializer_context(), "refunds": refunds}
         ).data

@@ -608,3 +608,18 @@ def party_position(
         for c in currencies
     ]
     return PartyPosition(open=opened, figures=figures)
+
+
+def opened_by(source_type: str, ids: Iterable[int], *, direction: str = "") -> dict[int, Obligation]:
+    """The live (not reversed) receivable or payable each document of `source_type` opened, by
+    document id (the latest when a document opened several; `direction` narrows to one side)."""
+    found = Obligation.objects.filter(source_type=source_type, source_id__in=list(ids)).exclude(
+        status=ObligationStatus.REVERSED
+    )
+    if direction:
+        found = found.filter(direction=direction)
+    opened: dict[int, Obligation] = {}
+    for obligation in found.order_by("id"):
+        if obligation.source_id is not None:
+            opened[obligation.source_id] = obligation
+    return opened

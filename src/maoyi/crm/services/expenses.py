@@ -26,8 +26,9 @@ from maoyi.core.permissions import require_permission
 from maoyi.crm.models import Campaign, Customer, Expense, ExpenseCategory
 from maoyi.crm.selectors import expenses as selectors
 from maoyi.finance import employees as employee_parties
+from maoyi.finance import selectors as finance_selectors
 from maoyi.finance import services as finance
-from maoyi.finance.models import Direction, Obligation, ObligationStatus, PaymentMethod, Settlement
+from maoyi.finance.models import Direction, Obligation, PaymentMethod, Settlement
 from maoyi.org import scope
 from maoyi.org.models import Employee
 
@@ -320,13 +321,8 @@ def unapprove_expense(expense: Expense, *, actor: Employee, reason: str) -> Expe
 
 def _live_payable(expense: Expense) -> Obligation | None:
     """The live (not reversed) payable the expense's approval opened."""
-    return (
-        Obligation.objects.filter(
-            direction=Direction.PAYABLE, source_type=expense.DOCUMENT_TYPE, source_id=expense.pk
-        )
-        .exclude(status=ObligationStatus.REVERSED)
-        .order_by("id")
-        .first()
+    return finance_selectors.opened_by(expense.DOCUMENT_TYPE, [expense.pk], direction=Direction.PAYABLE).get(
+        expense.pk
     )
 
 

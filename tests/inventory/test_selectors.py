@@ -59,7 +59,7 @@ def purchase_orders(stock) -> Iterator[dict[tuple[int, int], D]]:
     def provider(product_ids, warehouse_ids):
         wanted = None if warehouse_ids is None else set(warehouse_ids)
         return {
-            key: quantity
+            key: incoming.Incoming(quantity, TODAY + dt.timedelta(days=5))
             for key, quantity in on_order.items()
             if key[0] in set(product_ids) and (wanted is None or key[1] in wanted)
         }
@@ -92,6 +92,9 @@ def test_availability_leaves_out_expired_lots_and_reservations_and_adds_what_is_
         D("27"),
         D("20"),
     )
+    # The earliest date the incoming goods are expected, where they are expected.
+    assert [r.expected_date for r in result["warehouses"]] == [TODAY + dt.timedelta(days=5), None]
+    assert total.expected_date == TODAY + dt.timedelta(days=5)
     assert s.availability_totals([product.pk], today=TODAY) == {product.pk: total}
 
 

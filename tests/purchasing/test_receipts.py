@@ -13,6 +13,7 @@ from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
 from maoyi.finance import services as finance
 from maoyi.inventory import selectors as stock
+from maoyi.inventory.incoming import Incoming
 from maoyi.inventory.models import Lot, MoveKind, StockLevel, StockMove, Warehouse
 from maoyi.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine
 from maoyi.purchasing.order_selectors import incoming_quantities
@@ -344,18 +345,21 @@ def test_incoming_counts_approved_and_partly_received_orders_only(shop: Shop) ->
     receive(shop, done, "30")
     cancelled = approved(shop, line(shop.product, "4000", "1.00"))
     orders.cancel_order(cancelled, actor=shop.purchaser, reason="不要了")
-    approved(shop, line(shop.product, "8", "1.00"), warehouse=second)
+    approved(shop, line(shop.product, "8", "1.00"), warehouse=second, expected_date=days(3))
+    approved(shop, line(shop.product, "5", "1.00"), expected_date=days(30))
 
     everywhere = incoming_quantities([shop.product.pk, shop.plain.pk], None)
     main_only = incoming_quantities([shop.product.pk], [shop.warehouse.pk])
 
+    # Every open order's date counts: the earliest is when the first goods are expected.
     assert everywhere == {
-        (shop.product.pk, shop.warehouse.pk): D("130"),  # 100 + (50 − 20)
-        (shop.plain.pk, shop.warehouse.pk): D("7"),
-        (shop.product.pk, second.pk): D("8"),
+        (shop.product.pk, shop.warehouse.pk): Incoming(D("135"), days(7)),  # 100 + (50 − 20) + 5
+        (shop.plain.pk, shop.warehouse.pk): Incoming(D("7"), days(7)),
+        (shop.product.pk, second.pk): Incoming(D("8"), days(3)),
     }
-    assert main_only == {(shop.product.pk, shop.warehouse.pk): D("130")}
-    assert stock.availability(shop.product)["total"].incoming == D("138")
+    assert main_only == {(shop.product.pk, shop.warehouse.pk): Incoming(D("135"), days(7))}
+    total = stock.availability(shop.product)["total"]
+    assert (total.incoming, total.expected_date) == (D("143"), days(3))
 
 
 def test_receipt_lines_add_up_to_the_received_quantities(shop: Shop) -> None:

@@ -852,7 +852,7 @@ def test_line_availability_shows_the_chosen_warehouse_and_the_others(desk: Desk)
         D("120"),
         D("60"),
     )
-    assert gloves.expected_date is None
+    assert gloves.expected_date == days(7)  # the purchase order's expected date
     masks = figures[desk.masks.pk].here
     assert (masks.on_hand, masks.available) == (D("0"), D("0"))
 

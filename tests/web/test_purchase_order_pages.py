@@ -620,3 +620,13 @@ def test_the_approval_inbox_links_to_the_order_page(company, shop, client_for):
     request = ApprovalRequest.objects.get(document_type="purchase_order", object_id=order.pk)
     page = text(client_for(shop.manager).get(reverse("web:approval-detail", args=[request.pk])))
     assert reverse("web:purchase-order-detail", args=[order.pk]) in page
+
+
+def test_the_availability_page_says_when_the_ordered_goods_are_expected(company, shop, client_for):
+    """An approved order's open quantity is incoming stock, shown with its expected date."""
+    approved(shop, line(shop.product, "100", "11.30"), expected_date=days(9))
+    page = client_for(shop.keeper).get(reverse("web:availability"), {"product": shop.product.pk})
+
+    assert page.status_code == 200
+    dates = re.findall(r'data-testid="expected-date">([^<]+)<', text(page))
+    assert dates == [f"预计 {days(9):%Y-%m-%d} 起到货"]

@@ -55,6 +55,7 @@ class Availability:
     reserved: Decimal
     available: Decimal
     incoming: Decimal
+    expected_date: dt.date | None = None  # when the earliest incoming goods are due
 
 
 def availability(
@@ -75,12 +76,14 @@ def availability(
         .values_list("warehouse_id", "total")
     )
     levels = {lvl.warehouse_id: lvl for lvl in StockLevel.objects.filter(product=product)}
-    coming = incoming_registry.incoming([product.pk], [w.pk for w in warehouses])
+    coming = incoming_registry.incoming_with_dates([product.pk], [w.pk for w in warehouses])
+    nothing = incoming_registry.Incoming(ZERO)
     rows = []
     for warehouse in warehouses:
         level = levels.get(warehouse.pk)
         on_hand = level.on_hand if level else ZERO
         reserved = level.reserved if level else ZERO
+        arriving = coming.get((product.pk, warehouse.pk), nothing)
         rows.append(
             Availability(
                 warehouse_id=warehouse.pk,
@@ -88,9 +91,11 @@ def availability(
                 on_hand=on_hand,
                 reserved=reserved,
                 available=max(usable.get(warehouse.pk, ZERO) - reserved, ZERO),
-                incoming=coming.get((product.pk, warehouse.pk), ZERO),
+                incoming=arriving.quantity,
+                expected_date=arriving.expected_date,
             )
         )
+    dates = [r.expected_date for r in rows if r.expected_date is not None]
     total = Availability(
         warehouse_id=None,
         warehouse="",
@@ -98,6 +103,7 @@ def availability(
         reserved=sum((r.reserved for r in rows), ZERO),
         available=sum((r.available for r in rows), ZERO),
         incoming=sum((r.incoming for r in rows), ZERO),
+        expected_date=min(dates) if dates else None,
     )
     return {"product": product, "warehouses": rows, "total": total}
 
@@ -310,24 +316,27 @@ def availability_totals(
         .values("product_id", "warehouse_id")
         .annotate(total=Sum("on_hand"))
     }
-    coming = incoming_registry.incoming(ids, warehouse_ids)
+    coming = incoming_registry.incoming_with_dates(ids, warehouse_ids)
+    nothing = incoming_registry.Incoming(ZERO)
     totals = {}
     for product_id in ids:
-        on_hand = reserved = available = incoming = ZERO
+        on_hand = reserved = available = ZERO
+        arriving = nothing
         for warehouse_id in warehouse_ids:
             level = levels.get((product_id, warehouse_id))
             held = level.reserved if level else ZERO
             on_hand += level.on_hand if level else ZERO
             reserved += held
             available += max(usable.get((product_id, warehouse_id), ZERO) - held, ZERO)
-            incoming += coming.get((product_id, warehouse_id), ZERO)
+            arriving += coming.get((product_id, warehouse_id), nothing)
         totals[product_id] = Availability(
             warehouse_id=None,
             warehouse="",
             on_hand=on_hand,
             reserved=reserved,
             available=available,
-            incoming=incoming,
+            incoming=arriving.quantity,
+            expected_date=arriving.expected_date,
         )
     return totals
 

@@ -16,6 +16,7 @@ from maoyi.core.documents import Status
 from maoyi.core.errors import NotFoundInScope
 from maoyi.core.money import quantize_money
 from maoyi.finance.models import Direction, Obligation
+from maoyi.inventory.incoming import Incoming
 from maoyi.inventory.models import Lot
 from maoyi.org import scope
 from maoyi.purchasing.models import (
@@ -62,21 +63,23 @@ def progress(lines: Iterable[PurchaseOrderLine]) -> Progress:
 
 def incoming_quantities(
     product_ids: Iterable[int], warehouse_ids: Iterable[int] | None
-) -> dict[tuple[int, int], Decimal]:
-    """Ordered and approved, not yet received, per product × warehouse (inventory's provider)."""
+) -> dict[tuple[int, int], Incoming]:
+    """Ordered and approved, not yet received, per product × warehouse, with the earliest expected
+    date of the orders still open for it (inventory's provider)."""
     lines = PurchaseOrderLine.objects.filter(
         order__status__in=OPEN_STATUSES, product_id__in=list(product_ids)
     )
     if warehouse_ids is not None:
         lines = lines.filter(order__warehouse_id__in=list(warehouse_ids))
-    found: dict[tuple[int, int], Decimal] = {}
-    for product_id, warehouse_id, quantity, received in lines.values_list(
-        "product_id", "order__warehouse_id", "quantity", "received_quantity"
+    found: dict[tuple[int, int], Incoming] = {}
+    for product_id, warehouse_id, quantity, received, expected in lines.values_list(
+        "product_id", "order__warehouse_id", "quantity", "received_quantity", "order__expected_date"
     ):
         left = Decimal(quantity) - Decimal(received)
         if left > 0:
             key = (product_id, warehouse_id)
-            found[key] = found.get(key, Decimal("0")) + left
+            coming = Incoming(left, expected)
+            found[key] = found[key] + coming if key in found else coming
     return found
 
 

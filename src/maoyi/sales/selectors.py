@@ -260,8 +260,8 @@ def credit_position(customer: Customer) -> CreditPosition:
 class LineAvailability:
     """A product's stock while an order line is written: in the order's warehouse (`here`), in each
     other active warehouse, and in total. Available is unexpired on hand less reserved.
-    `expected_date` is when the earliest incoming goods are due; None while inventory's incoming
-    registry gives quantities only."""
+    `expected_date` is when the earliest goods incoming to the chosen warehouse are due (None when
+    nothing is coming or the documents bringing it have no date)."""
 
     product: Product
     here: stock.Availability
@@ -296,7 +296,11 @@ def line_availability(
         here = next((r for r in rows if r.warehouse_id == warehouse_id), None) or _empty(chosen)
         others = [r for r in rows if r.warehouse_id != warehouse_id]
         found[product_id] = LineAvailability(
-            product=product, here=here, others=others, total=figures["total"]
+            product=product,
+            here=here,
+            others=others,
+            total=figures["total"],
+            expected_date=here.expected_date,
         )
     return found
 

@@ -15,14 +15,21 @@ class SalesConfig(AppConfig):
         Orders are not registered as an employee's holdings (org.holdings): the crm handover
         (交接) cannot move them yet, so listing them would only block 离职. An order follows its
         customer's owner when it is next edited; the open ones stay with their owner until then."""
-        from maoyi.approvals.registry import DocumentActions
+        from maoyi.approvals.registry import DocumentActions, OverrideReason
         from maoyi.approvals.registry import register as register_actions
         from maoyi.crm.selectors import pool
         from maoyi.sales.models import SalesOrder
         from maoyi.sales.selectors import customers_with_open_orders
         from maoyi.sales.services.orders import approve_order, unapprove_order
 
+        credit_override = OverrideReason(
+            argument="credit_override_reason",
+            permission="sales.override_credit_salesorder",
+            label=_("超信用额度原因"),
+            help_text=_("仅在客户超出信用额度时需要：填写原因后可以超额度审核通过。"),
+        )
         register_actions(
-            SalesOrder.DOCUMENT_TYPE, DocumentActions(approve=approve_order, unapprove=unapprove_order)
+            SalesOrder.DOCUMENT_TYPE,
+            DocumentActions(approve=approve_order, unapprove=unapprove_order, override=credit_override),
         )
         pool.register_open_orders(customers_with_open_orders)

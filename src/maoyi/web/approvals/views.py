@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,6 +31,33 @@ class ApproveForm(StyledForm):
     comment = forms.CharField(
         label=_("审批意见"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, override: registry.OverrideReason | None = None, **kwargs: Any) -> None:
+        """With `override`, the form also asks for the reason the document type's approval takes
+        from a permitted approver (for a sales order over its customer's credit limit)."""
+        super().__init__(*args, **kwargs)
+        self.override = override
+        if override is not None:
+            self.fields[override.argument] = forms.CharField(
+                label=override.label,
+                help_text=override.help_text,
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[override.argument].widget.attrs.update(self.fields["comment"].widget.attrs)
+
+    def approve_arguments(self) -> dict[str, str]:
+        arguments = {"comment": self.cleaned_data["comment"]}
+        if self.override is not None:
+            arguments[self.override.argument] = self.cleaned_data[self.override.argument]
+        return arguments
+
+
+def _override(request: HttpRequest, approval: ApprovalRequest) -> registry.OverrideReason | None:
+    """The override reason of the document's type, when this user may give it."""
+    override = registry.actions_for(approval.document_type).override
+    return override if override is not None and request.user.has_perm(override.permission) else None
 
 
 class RejectForm(StyledForm):
@@ -61,7 +90,7 @@ def _request_or_404(request: HttpRequest, pk: int) -> ApprovalRequest:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     approval = _request_or_404(request, pk)
-    return _render_detail(request, approval, ApproveForm(), RejectForm())
+    return _render_detail(request, approval, ApproveForm(override=_override(request, approval)), RejectForm())
 
 
 def _render_detail(
@@ -101,16 +130,17 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if actor is None or document is None:
         raise Http404
     actions = registry.actions_for(approval.document_type)
-    approve_form, reject_form = ApproveForm(), RejectForm()
+    override = _override(request, approval)
+    approve_form, reject_form = ApproveForm(override=override), RejectForm()
     form: forms.Form
     if decision == "approve":
-        form = approve_form = ApproveForm(request.POST)
+        form = approve_form = ApproveForm(request.POST, override=override)
     else:
         form = reject_form = RejectForm(request.POST)
     if form.is_valid():
         try:
             if decision == "approve":
-                actions.approve(document, actor=actor, comment=form.cleaned_data["comment"])
+                actions.approve(document, actor=actor, **approve_form.approve_arguments())
                 messages.success(request, _("已审核通过 %(number)s。") % {"number": approval.document_number})
             else:
                 actions.reject(document, actor=actor, reason=form.cleaned_data["reason"])

@@ -11,10 +11,8 @@ class SalesConfig(AppConfig):
         """Sales orders are approved and unapproved through their own service (which reserves the
         stock, checks the credit limit and opens the receivable; rejection is the plain workflow),
         and a customer with an approved or partly shipped order does not return to the public pool.
-
-        Orders are not registered as an employee's holdings (org.holdings): the crm handover
-        (交接) cannot move them yet, so listing them would only block 离职. An order follows its
-        customer's owner when it is next edited; the open ones stay with their owner until then."""
+        Open orders and returns follow their customer in a handover (交接), and 离职 is refused
+        while an employee still owns any (org.holdings)."""
         from maoyi.approvals.registry import DocumentActions, OverrideReason
         from maoyi.approvals.registry import register as register_actions
         from maoyi.crm.selectors import pool
@@ -33,3 +31,14 @@ class SalesConfig(AppConfig):
             DocumentActions(approve=approve_order, unapprove=unapprove_order, override=credit_override),
         )
         pool.register_open_orders(customers_with_open_orders)
+
+        from maoyi.crm.selectors.handover import Follower, register_follower
+        from maoyi.org import holdings
+        from maoyi.sales import selectors
+        from maoyi.sales.services import handover
+
+        register_follower(Follower("sales_order", _("销售订单"), selectors.find_orders, handover.move_orders))
+        register_follower(
+            Follower("sales_return", _("销售退货"), selectors.find_returns, handover.move_returns)
+        )
+        holdings.register(selectors.holdings_of)

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maoyi.catalog.models import Product
 from maoyi.core.documents import Status
@@ -33,12 +34,14 @@ from maoyi.core.errors import NotFoundInScope
 from maoyi.core.money import quantize_money, to_base
 from maoyi.crm.models import Contract, Customer, Quote
 from maoyi.crm.selectors import quotes as crm_prices
+from maoyi.crm.selectors.handover import FollowingRecord
 from maoyi.finance.models import Direction, Obligation, ObligationStatus, Receivable
 from maoyi.finance.parties import PartyKind
 from maoyi.inventory import selectors as stock
 from maoyi.inventory.models import Reservation, ReservationStatus, Warehouse
 from maoyi.org import scope
-from maoyi.sales.models import PriceSource, SalesOrder, SalesOrderInstallment, SalesOrderLine
+from maoyi.org.models import Employee
+from maoyi.sales.models import PriceSource, SalesOrder, SalesOrderInstallment, SalesOrderLine, SalesReturn
 
 ZERO = Decimal("0")
 # Approved and not finished: the stock is reserved and goods may still leave.
@@ -389,3 +392,53 @@ def order_shortages(order: SalesOrder, *, today: dt.date | None = None) -> list[
         )
         for s in found
     ]
+
+
+# Handover (交接) ----------------------------------------------------------------------------------------
+# Orders not yet done or cancelled and returns not yet received or cancelled follow their customer in
+# a handover, and keep their owner from leaving (离职) until then.
+
+CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+
+
+def open_orders_of(employee: Employee) -> QuerySet[SalesOrder]:
+    return SalesOrder.objects.filter(owner=employee).exclude(status__in=CLOSED_STATUSES)
+
+
+def open_returns_of(employee: Employee) -> QuerySet[SalesReturn]:
+    return SalesReturn.objects.filter(owner=employee).exclude(status__in=CLOSED_STATUSES)
+
+
+def find_orders(employee: Employee) -> list[FollowingRecord]:
+    rows = open_orders_of(employee).select_related("customer").order_by("id")
+    return [
+        FollowingRecord(
+            "sales_order", o.pk, f"{o.number} · {o.customer.name} · {o.get_status_display()}", o.customer_id
+        )
+        for o in rows
+    ]
+
+
+def find_returns(employee: Employee) -> list[FollowingRecord]:
+    rows = open_returns_of(employee).select_related("order__customer").order_by("id")
+    return [
+        FollowingRecord(
+            "sales_return",
+            r.pk,
+            f"{r.number} · {r.order.customer.name} · {r.get_status_display()}",
+            r.order.customer_id,
+        )
+        for r in rows
+    ]
+
+
+def holdings_of(employee: Employee) -> list[str]:
+    """What `employee` still owns in sales, as short labels (the org.holdings provider)."""
+    labels = []
+    open_orders = open_orders_of(employee).count()
+    if open_orders:
+        labels.append(_("未完成的销售订单 %(count)s 张") % {"count": open_orders})
+    open_returns = open_returns_of(employee).count()
+    if open_returns:
+        labels.append(_("未完成的销售退货 %(count)s 张") % {"count": open_returns})
+    return labels

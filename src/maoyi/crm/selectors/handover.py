@@ -12,6 +12,7 @@ joins the node once sales orders exist (the sales area adds it)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,49 @@ def record_type_labels() -> dict[str, str]:
         "contract": _("合同"),
         "receivable": _("应收款"),
         "campaign": _("市场活动"),
+        **{f.record_type: str(f.label) for f in _FOLLOWERS},
     }
+
+
+# Records of higher apps that follow their customer ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowingRecord:
+    """One record a higher app keeps for a customer and an owner (an open sales order)."""
+
+    record_type: str
+    record_id: int
+    label: str
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class Follower:
+    """Records of a higher app that follow their customer in a handover, registered in its
+    AppConfig.ready so crm never imports it: `find(employee)` lists the open ones the employee
+    owns; `move(ids, to=, actor=, note=, now=)` gives them to `to` (in the handover's transaction)."""
+
+    record_type: str
+    label: Any
+    find: Callable[[Employee], Sequence[FollowingRecord]]
+    move: Callable[..., None]
+
+
+_FOLLOWERS: list[Follower] = []
+
+
+def register_follower(follower: Follower) -> None:
+    if all(f.record_type != follower.record_type for f in _FOLLOWERS):
+        _FOLLOWERS.append(follower)
+
+
+def follower_for(record_type: str) -> Follower:
+    return next(f for f in _FOLLOWERS if f.record_type == record_type)
+
+
+def _following(employee: Employee) -> list[FollowingRecord]:
+    return [record for follower in _FOLLOWERS for record in follower.find(employee)]
 
 
 # The preview ------------------------------------------------------------------------------------------
@@ -71,6 +114,7 @@ class CustomerBook:
     quotes: list[Quote] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
     receivables: list[Receivable] = field(default_factory=list)
+    following: list[FollowingRecord] = field(default_factory=list)  # e.g. open sales orders
 
 
 @dataclass
@@ -79,7 +123,9 @@ class HandoverPreview:
     `other_receivables`: contracts and open receivables the employee answers for whose customer
     they do not own (it moved earlier, or sits in the pool); `customers_of_others` maps those
     customers' ids to the customers (with their owners). `campaigns`: the planned and running
-    campaigns (市场活动) the employee owns; they go to the receiver for all."""
+    campaigns (市场活动) the employee owns; they go to the receiver for all. `other_following`:
+    records of higher apps (open sales orders) the employee owns whose customer they do not own;
+    they follow that customer like the contracts."""
 
     employee: Employee
     books: list[CustomerBook] = field(default_factory=list)
@@ -87,10 +133,17 @@ class HandoverPreview:
     other_receivables: list[Receivable] = field(default_factory=list)
     customers_of_others: dict[int, Customer] = field(default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)
+    other_following: list[FollowingRecord] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.books or self.other_contracts or self.other_receivables or self.campaigns)
+        return not (
+            self.books
+            or self.other_contracts
+            or self.other_receivables
+            or self.campaigns
+            or self.other_following
+        )
 
     @property
     def campaign_count(self) -> int:
@@ -162,9 +215,16 @@ def preview_handover(*, employee: Employee) -> HandoverPreview:
     for receivable in money:
         books[receivable.party_id].receivables.append(receivable)
     preview.other_receivables = list(owned_receivables(employee).exclude(party_id__in=ids).order_by("id"))
-    other_ids = {c.customer_id for c in preview.other_contracts} | {
-        r.party_id for r in preview.other_receivables
-    }
+    for record in _following(employee):
+        if record.customer_id in books:
+            books[record.customer_id].following.append(record)
+        else:
+            preview.other_following.append(record)
+    other_ids = (
+        {c.customer_id for c in preview.other_contracts}
+        | {r.party_id for r in preview.other_receivables}
+        | {r.customer_id for r in preview.other_following}
+    )
     preview.customers_of_others = Customer.objects.select_related("owner").in_bulk(other_ids)
     preview.campaigns = list(owned_campaigns(employee).order_by("start_date", "id"))
     return preview

@@ -11,6 +11,8 @@ What moves (see `selectors.handover.preview_handover`):
   the receiver for all;
 - the planned and running campaigns (市场活动) the employee owns take the receiver for all (their
   owner and department), audited like contracts;
+- records higher apps register as following their customer (open sales orders and returns,
+  `selectors.handover.Follower`) go with their customer like contracts, moved by their app;
 - open opportunities, open quotes and pending follow-ups are the customer's and are seen through
   it, so they need no change. A pending follow-up keeps the leaver as its 跟进人 (who scheduled
   it is history, like every activity they logged); it shows in the new owner's follow-up
@@ -38,7 +40,7 @@ from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.numbering import next_number
 from maoyi.core.permissions import require_permission
 from maoyi.crm.models import Campaign, Contract, Customer, Handover, HandoverLine, OwnershipAction
-from maoyi.crm.selectors.handover import HandoverPreview, preview_handover
+from maoyi.crm.selectors.handover import FollowingRecord, HandoverPreview, follower_for, preview_handover
 from maoyi.crm.services.pool import _change_owner, _reason, can_own_customers
 from maoyi.finance import services as finance
 from maoyi.finance.parties import PartyKind
@@ -59,6 +61,7 @@ class _Plan:
     other_contracts: dict[int, Employee]
     other_parties: dict[int, Employee]  # customer id -> who its stray receivables go to
     campaigns: Employee | None  # who takes the employee's campaigns (the receiver for all)
+    other_following: dict[FollowingRecord, Employee]
 
 
 def _check_receiver(actor: Employee | None, employee: Employee, receiver: Employee, *, chosen: bool) -> None:
@@ -135,6 +138,7 @@ def _plan(
         other_contracts={c.pk: follower_of(c.customer_id) for c in preview.other_contracts},
         other_parties={r.party_id: follower_of(r.party_id) for r in preview.other_receivables},
         campaigns=campaign_receiver(),
+        other_following={r: follower_of(r.customer_id) for r in preview.other_following},
     )
 
 
@@ -216,6 +220,7 @@ def hand_over(
     )
     note = str(_("交接单 %(number)s：%(reason)s") % {"number": handover.number, "reason": reason})[:300]
     lines: list[HandoverLine] = []
+    following: dict[tuple[str, Employee], list[int]] = {}  # (record type, receiver) -> record ids
 
     def line(record_type: str, record_id: int, label: str, receiver: Employee) -> None:
         lines.append(
@@ -247,6 +252,9 @@ def hand_over(
             line("contract", contract.pk, f"{contract.number} · {contract.title}", receiver)
         for receivable in book.receivables:  # moved by _change_owner with the customer
             line("receivable", receivable.pk, f"{receivable.number} · {receivable.party_name}", receiver)
+        for record in book.following:
+            following.setdefault((record.record_type, receiver), []).append(record.record_id)
+            line(record.record_type, record.record_id, record.label, receiver)
 
     for contract in preview.other_contracts:
         receiver = plan.other_contracts[contract.pk]
@@ -268,6 +276,12 @@ def hand_over(
         assert plan.campaigns is not None
         _move_campaign(campaign, to=plan.campaigns, actor=actor, note=note, now=now)
         line("campaign", campaign.pk, f"{campaign.code} · {campaign.name}", plan.campaigns)
+
+    for record, receiver in plan.other_following.items():
+        following.setdefault((record.record_type, receiver), []).append(record.record_id)
+        line(record.record_type, record.record_id, record.label, receiver)
+    for (record_type, receiver), ids in following.items():
+        follower_for(record_type).move(ids, to=receiver, actor=actor, note=note, now=now)
 
     HandoverLine.objects.bulk_create(lines)
     audit.record_created(actor, handover, HANDOVER_FIELDS, also={"lines": [None, str(len(lines))]})

@@ -35,6 +35,8 @@ RECORD_PAGES = {
     "contract": "web:contract-detail",
     "receivable": "web:receivable-detail",
     "campaign": "web:campaign-detail",
+    "sales_order": "web:sales-order-detail",
+    "sales_return": "web:sales-return-detail",
 }
 
 
@@ -137,7 +139,13 @@ def handover_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:handover-detail", handover.pk)
     rows = [(book, form[f"c_{book.customer.pk}"]) for book in preview.books]
-    context = {"employee": employee, "preview": preview, "form": form, "rows": rows}
+    context = {
+        "employee": employee,
+        "preview": preview,
+        "form": form,
+        "rows": rows,
+        "record_labels": selectors.record_type_labels(),
+    }
     return render(request, "web/crm/handover_form.html", context, status=form_status(form))
 
 

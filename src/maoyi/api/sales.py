@@ -519,6 +519,11 @@ class ShipmentSerializer(serializers.ModelSerializer):
     warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     lines = ShipmentLineSerializer(many=True, read_only=True)
+    # API.md's names for the shipping and delivery dates (the same values as shipped_on/delivered_on).
+    shipped_at = serializers.DateField(source="shipped_on", read_only=True, help_text="= shipped_on")
+    delivered_at = serializers.DateField(
+        source="delivered_on", read_only=True, allow_null=True, help_text="= delivered_on"
+    )
 
     class Meta:
         model = Shipment
@@ -534,9 +539,11 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "warehouse",
             "warehouse_name",
             "shipped_on",
+            "shipped_at",
             "carrier",
             "tracking_number",
             "delivered_on",
+            "delivered_at",
             "signed_by",
             "note",
             "lines",

@@ -315,7 +315,7 @@ def test_a_keeper_creates_and_changes_warehouses_and_cannot_switch_off_one_with_
     refused = client.patch(f"/api/v1/warehouses/{body['id']}/", {"is_active": False}, format="json")
     assert (refused.status_code, refused.json()) == (
         409,
-        {"detail": "仓库“北京主仓”还有库存，不能停用。", "code": "has_stock"},
+        {"detail": "仓库“北京主仓”还有库存，不能停用。", "code": "has_stock", "field": "is_active"},
     )
     renamed = client.patch(f"/api/v1/warehouses/{body['id']}/", {"name": "北京一号仓"}, format="json")
     assert renamed.json()["name"] == "北京一号仓"

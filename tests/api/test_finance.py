@@ -444,6 +444,7 @@ def test_opening_balance_refusals(ledger: Ledger) -> None:
         assert refused(mismatch, 409, "installments_mismatch") == {
             "detail": "分期金额合计 900.00 与总金额 1000.00 不一致。",
             "code": "installments_mismatch",
+            "field": "installments",
         }
         for body, field, message in (
             ({**base, "customer": 999999}, "customer", "客户不存在或不在您的数据范围内。"),

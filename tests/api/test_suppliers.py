@@ -112,6 +112,7 @@ def test_a_duplicate_supplier_answers_409_naming_the_existing_one(company, api_c
     assert by_name.json() == {
         "detail": "已有同名供应商：GYS0001 北京天坛医疗器械有限公司。",
         "code": "duplicate_supplier",
+        "field": "name",
     }
     assert by_tax_id.status_code == 409
     assert by_tax_id.json()["code"] == "duplicate_supplier"

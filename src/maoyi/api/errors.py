@@ -2,7 +2,9 @@
 400 {"field": [message]} for bad input, 404 for missing or out-of-scope, 403 for the role.
 
 Every refusal that is not about input fields carries {"detail", "code"} (401, 403, 404, 405, 409,
-429…), and every 404 has one body whatever found it missing (the viewset's lookup, a service's
+429…); a 409 about one field or line of the request also names it (`field`, e.g.
+`lines.0.unit_price`), so a client can show the refusal on that cell; and every 404 has one
+body whatever found it missing (the viewset's lookup, a service's
 scope check), so a record outside the caller's scope cannot be told from one that does not exist."""
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField(help_text="message in the request's language")
     code = serializers.CharField(help_text="stable code, e.g. invalid_state, not_approver, not_found")
+    field = serializers.CharField(
+        required=False, help_text="409 only: the request field or line refused, e.g. lines.0.quantity"
+    )
 
 
 # 400: DRF's shape, {"field": ["message", …]} ("non_field_errors" when no field is to blame).
@@ -67,7 +72,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         if exc.code in INPUT_CODES:
             return Response({exc.field or "non_field_errors": [exc.message]}, status=400)
-        return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+        body = {"detail": exc.message, "code": exc.code}
+        if exc.field:
+            body["field"] = exc.field
+        return Response(body, status=status.HTTP_409_CONFLICT)
     response = drf_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
         code = getattr(response.data["detail"], "code", None)  # DRF's ErrorDetail carries it

@@ -176,8 +176,8 @@ def test_deliver_and_its_refusals(stocked: Desk) -> None:
     done = ok(keeper.post(url, {"delivered_on": days(0), "signed_by": "王医生"}, format="json"))
     assert (done["status"], done["signed_by"], done["carrier"]) == ("done", "王医生", "EMS")
     # API.md's names carry the same dates.
-    today = str(days(0))
-    assert (done["shipped_on"], done["shipped_at"], done["delivered_on"], done["delivered_at"]) == (today,) * 4
+    dates = (done["shipped_on"], done["shipped_at"], done["delivered_on"], done["delivered_at"])
+    assert dates == (str(days(0)),) * 4
     with unchanged():
         refused(keeper.post(url, {}, format="json"), 409, "invalid_state")
 

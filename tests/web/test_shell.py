@@ -14,17 +14,17 @@ from maoyi.org.models import Employee
 
 pytestmark = pytest.mark.django_db
 
-ORDER = ["工作台", "审批", "客户", "采购", "商品", "库存", "财务", "组织架构", "系统设置"]
+ORDER = ["工作台", "审批", "客户", "销售", "采购", "商品", "库存", "财务", "组织架构", "系统设置"]
 BASE = {"工作台", "审批", "商品", "库存"}
 # What each built-in role adds to the modules everyone has (工作台, 审批, 商品, 库存).
 ROLE_MODULES = {
-    "admin": {"客户", "采购", "财务", "组织架构", "系统设置"},
-    "manager": {"客户", "采购", "财务", "组织架构", "系统设置"},  # 系统设置: the public pool's rules
-    "salesperson": {"客户", "财务"},
-    "sales_assistant": {"客户", "财务"},
+    "admin": {"客户", "销售", "采购", "财务", "组织架构", "系统设置"},
+    "manager": {"客户", "销售", "采购", "财务", "组织架构", "系统设置"},  # 系统设置: the public pool's rules
+    "salesperson": {"客户", "销售", "财务"},
+    "sales_assistant": {"客户", "销售", "财务"},
     "purchaser": {"采购", "财务"},
-    "logistics": {"采购"},
-    "finance": {"客户", "采购", "财务"},
+    "logistics": {"销售", "采购"},  # 待发货, 发货单, 待收退货
+    "finance": {"客户", "销售", "采购", "财务"},
 }
 
 
@@ -83,7 +83,15 @@ def test_the_language_switch_turns_the_pages_english(company, client_for) -> Non
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("web:home")).content.decode()
     assert '<html lang="en">' in html
-    assert sidebar_modules(html) == ["Home", "Approvals", "Customers", "Products", "Stock", "Finance"]
+    assert sidebar_modules(html) == [
+        "Home",
+        "Approvals",
+        "Customers",
+        "Sales",
+        "Products",
+        "Stock",
+        "Finance",
+    ]
 
 
 def sidebar_pages(html: str, module: str) -> list[str]:

@@ -15,6 +15,9 @@ DETAIL_URL_NAMES: dict[str, str] = {
     "goods_receipt": "web:goods-receipt-detail",
     "contract": "web:contract-detail",
     "expense": "web:expense-detail",
+    "sales_order": "web:sales-order-detail",
+    "shipment": "web:shipment-detail",
+    "sales_return": "web:sales-return-detail",
 }
 
 

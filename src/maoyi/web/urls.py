@@ -30,5 +30,6 @@ urlpatterns = [
     path("settings/", include("maoyi.web.settings.urls")),
     path("crm/", include("maoyi.web.crm.urls")),
     path("purchasing/", include("maoyi.web.purchasing.urls")),
+    path("sales/", include("maoyi.web.sales.urls")),
     path("finance/", include("maoyi.web.finance.urls")),
 ]

@@ -371,6 +371,11 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and can_change
             and quote.status == QuoteStatus.ACCEPTED
             and contract is None,
+            # A sent or accepted quote, still valid, may become sales orders (the service checks).
+            "can_make_order": request.user.has_perm("sales.add_salesorder")
+            and can_change
+            and quote.status in (QuoteStatus.SENT, QuoteStatus.ACCEPTED)
+            and not expired,
             **record_panels(quote),
         }
     )

@@ -41,6 +41,8 @@ from maoyi.purchasing.models import (
     Supplier,
     SupplierQuote,
 )
+from maoyi.sales import shipping_selectors
+from maoyi.sales.models import SalesOrder, SalesReturn, Shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +72,9 @@ MODELS = (
     GoodsReceipt,
     GoodsReceiptLine,
     PurchaseReturn,
+    SalesOrder,
+    Shipment,
+    SalesReturn,
     ApprovalRequest,
 )
 
@@ -138,11 +143,14 @@ def test_the_demo_opening_stock_keeps_the_ledger_consistent() -> None:
     load_company()
 
     assert selectors.ledger_mismatches() == []
-    # besides the opening stock, purchasing's goods receipts and one shipped purchase return
+    # besides the opening stock, purchasing's goods receipts and one shipped purchase return, and
+    # sales' shipments (issues) and one received sales return
     assert set(StockMove.objects.values_list("kind", flat=True)) == {
         MoveKind.OPENING,
         MoveKind.RECEIPT,
         MoveKind.PURCHASE_RETURN,
+        MoveKind.ISSUE,
+        MoveKind.SALES_RETURN,
     }
     documents = list(OpeningStock.objects.order_by("warehouse__code"))
     assert [(d.warehouse.code, d.status, d.owner.user.username) for d in documents] == [
@@ -201,12 +209,15 @@ def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucke
     receivables = finance_selectors.aging(finance.user, "receivable")
     assert all(amount > 0 for amount in receivables.totals.buckets.values())
     # Opening receivables less the two receipts' allocations (20,000 and 178,000), plus the refund a
-    # supplier owes for a shipped purchase return (1,000 × 0.42).
+    # supplier owes for a shipped purchase return (1,000 × 0.42), plus the approved sales orders not
+    # paid yet (2,920.00 + 11,900.00 + 14,340.00 + 21,600.00; the 4,650.00 one is paid).
     opening = sum(Decimal(amount) for _name, amount, _ago, _plan in OPENING_RECEIVABLES)
-    assert receivables.totals.total == opening - Decimal("198000.00") + Decimal("420.00")
+    sales = Decimal("2920.00") + Decimal("11900.00") + Decimal("14340.00") + Decimal("21600.00")
+    assert receivables.totals.total == opening - Decimal("198000.00") + Decimal("420.00") + sales
     # The USD payable is aged in CNY at its own rate: 9,250 USD left × 7.12. The approved purchase
     # orders owe 2,300 USD × 7.10, 18,000.00, 1,200.00 left of 2,400.00, 3,400.00 and 4,200.00; the
-    # approved, unpaid expense owes its applicant 3,600.00.
+    # approved, unpaid expense owes its applicant 3,600.00; a received sales return owes the
+    # distributor its refund, 200 × 2.40.
     payables = finance_selectors.aging(finance.user, "payable")
     opening_payables = Decimal("86400.00") + Decimal("42300.00") + Decimal("65860.00")
     orders = (
@@ -216,13 +227,13 @@ def test_the_demo_has_customers_suppliers_and_opening_money_in_every_aging_bucke
         + Decimal("3400.00")
         + Decimal("4200.00")
     )
-    assert payables.totals.total == opening_payables + orders + Decimal("3600.00")
+    assert payables.totals.total == opening_payables + orders + Decimal("3600.00") + Decimal("480.00")
     # A salesperson sees only the money of their own customers.
     zhangwei = Employee.objects.get(user__username="zhangwei")
     names = set(
         finance_selectors.obligations(zhangwei.user, "receivable").values_list("party_name", flat=True)
     )
-    assert names == {"北京天坛医疗器械批发部", "北京朝阳康宁诊所"}
+    assert names == {"北京天坛医疗器械批发部", "北京朝阳康宁诊所", "北京丰台康泰口腔门诊部"}
 
 
 def test_the_demo_has_rates_and_quotes_to_compare() -> None:
@@ -407,3 +418,137 @@ def test_the_demo_has_campaigns_and_expenses_in_every_state_with_the_money_owed_
     assert paid.payment is not None and paid.payment.amount == Decimal("1850.00")
     assert finance_selectors.ledger_mismatches() == []
     assert load_company()["expenses"] == 0  # once
+
+
+def test_the_demo_has_a_sales_order_in_every_state_made_by_the_right_people() -> None:
+    today = timezone.localdate()
+    created = load_company(today=today)
+    people = {e.user.username: e for e in Employee.objects.select_related("user")}
+
+    assert (created["sales_orders"], created["shipments"]) == (9, 3)
+    assert (created["sales_returns"], created["customer_receipts"]) == (2, 1)
+    by_status: dict[str, int] = {}
+    for status in SalesOrder.objects.values_list("status", flat=True):
+        by_status[status] = by_status.get(status, 0) + 1
+    assert by_status == {
+        "draft": 1,
+        "submitted": 1,
+        "rejected": 1,
+        "approved": 2,
+        "in_progress": 1,
+        "done": 2,
+        "cancelled": 1,
+    }
+    # Each order belongs to its customer's salesperson.
+    assert all(o.owner == o.customer.owner for o in SalesOrder.objects.select_related("customer"))
+
+    draft = SalesOrder.objects.get(status="draft")
+    assert (draft.customer.name, draft.quote is not None) == ("北京朝阳康宁诊所", True)
+    # 陈静's order waits for her manager, 李明.
+    submitted = SalesOrder.objects.get(status="submitted")
+    assert submitted.owner == people["chenjing"]
+    assert submitted.number in [
+        r.document_number for r in approval_selectors.pending_for(people["liming"].user)
+    ]
+    rejected = ApprovalRequest.objects.get(document_number=SalesOrder.objects.get(status="rejected").number)
+    assert (rejected.status, rejected.decided_by) == ("rejected", people["zhouqiang"])
+    assert rejected.reason == "客户仍有 96,500 元逾期未付，请先催收再下单。"
+    cancelled = SalesOrder.objects.get(status="cancelled")
+    assert cancelled.customer.name == "保定惠民医疗器械经营部"
+
+    # Logistics ships today the order due today and the partly shipped one (due five days ago).
+    due_today = SalesOrder.objects.get(customer__name="华北医疗集团")
+    partly = SalesOrder.objects.get(status="in_progress")
+    assert (due_today.status, due_today.delivery_date) == ("approved", today)
+    assert list(shipping_selectors.to_ship_today(people["luyang"].user)) == [partly, due_today]
+    # Approved above the clinic's credit limit (20,000), with 李明's reason.
+    override = SalesOrder.objects.get(customer__name="北京丰台康泰口腔门诊部")
+    assert (override.status, override.amount) == ("approved", Decimal("21600.00"))
+    assert override.credit_override_reason == "老客户年底集中备货，已承诺月底前结清"
+    assert override.amount > override.customer.credit_limit
+
+    # Partly shipped: one shipment in transit, with carrier, tracking number and lots.
+    in_transit = Shipment.objects.get(order=partly)
+    assert (in_transit.status, in_transit.carrier, in_transit.tracking_number) == (
+        "in_progress",
+        "顺丰速运",
+        "SF1428867310245",
+    )
+    assert all(line.lot.lot_number for line in in_transit.lines.all())
+    assert [(line.quantity, line.shipped_quantity) for line in partly.lines.order_by("id")] == [
+        (Decimal("2000"), Decimal("2000")),
+        (Decimal("5000"), Decimal("3000")),
+    ]
+
+    # Shipped, signed for (已签收) and paid in full.
+    paid = SalesOrder.objects.get(customer__name="北京昌平回龙观医院")
+    signed = Shipment.objects.get(order=paid)
+    assert (paid.status, signed.status, signed.delivered_on) == (
+        "done",
+        "done",
+        today - dt.timedelta(days=34),
+    )
+    receivable = Obligation.objects.get(direction="receivable", source_type="sales_order", source_id=paid.pk)
+    assert (receivable.amount, receivable.allocated, receivable.status) == (
+        Decimal("4650.00"),
+        Decimal("4650.00"),
+        "settled",
+    )
+
+    # The distributor's order: shipped 58 days ago, its first installment 30 days overdue and unpaid.
+    anhe = SalesOrder.objects.get(customer__name="河北安康医药有限公司")
+    assert (anhe.status, anhe.order_date, anhe.amount) == (
+        "done",
+        today - dt.timedelta(days=60),
+        Decimal("14340.00"),
+    )
+    overdue = finance_selectors.due_installments(people["xuting"].user, "receivable", overdue_only=True)
+    mine = [i for i in overdue if i.obligation.source_type == "sales_order"]
+    assert [(i.obligation.source_id, i.due_date, i.outstanding) for i in mine] == [
+        (anhe.pk, today - dt.timedelta(days=30), Decimal("7170.00"))
+    ]
+    # Its 200 dressings came back: received into stock, the refund owed to the distributor.
+    received = SalesReturn.objects.get(status="done")
+    assert (received.order, received.received_on) == (anhe, today - dt.timedelta(days=20))
+    refund = Obligation.objects.get(direction="payable", source_type="sales_return", source_id=received.pk)
+    assert (refund.party_kind, refund.party_id, refund.amount, refund.allocated) == (
+        "customer",
+        anhe.customer_id,
+        Decimal("480.00"),
+        Decimal("0"),
+    )
+    assert anhe.lines.get(product__code="FL002").returned_quantity == Decimal("200")
+    # Another return waits for 王军 (李明's manager).
+    waiting = SalesReturn.objects.get(status="submitted")
+    assert waiting.order == paid
+    assert waiting.number in [
+        r.document_number for r in approval_selectors.pending_for(people["wangjun"].user)
+    ]
+
+    # A recall of the lot the distributor's syringes came from finds the distributor.
+    syringes = anhe.shipments.get().lines.get(order_line__product__code="ZS001")
+    recipients = shipping_selectors.lot_customers(people["luyang"].user, syringes.lot)
+    assert [(r.customer, r.shipped, r.kept) for r in recipients] == [
+        ("河北安康医药有限公司", Decimal("20000"), Decimal("20000"))
+    ]
+
+    assert selectors.ledger_mismatches() == []
+    assert finance_selectors.ledger_mismatches() == []
+    assert load_company()["sales_orders"] == 0  # once
+
+
+def test_the_demo_sales_count_back_from_the_day_they_are_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from maoyi.demo import company
+    from maoyi.demo.sales import load_sales
+
+    monkeypatch.setattr(company, "load_sales", lambda **kw: {})
+    load_company()
+    day = timezone.localdate() - dt.timedelta(days=15)
+    assert load_sales(today=day)["sales_orders"] == 9
+
+    anhe = SalesOrder.objects.get(customer__name="河北安康医药有限公司")
+    assert anhe.order_date == day - dt.timedelta(days=60)
+    assert anhe.shipments.get().shipped_on == day - dt.timedelta(days=58)
+    assert SalesOrder.objects.get(customer__name="华北医疗集团").delivery_date == day
+    assert selectors.ledger_mismatches() == []
+    assert finance_selectors.ledger_mismatches() == []

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +19,9 @@ from maoyi.inventory.models import Lot, Warehouse
 from maoyi.inventory.services import ledger
 from maoyi.inventory.services.ledger import Hold, Incoming, Outgoing
 from maoyi.org.pinyin import initials
+from maoyi.sales.services import returns
 from tests.factories import make_employee
+from tests.sales import builders as selling
 
 pytestmark = pytest.mark.django_db
 
@@ -347,3 +350,76 @@ def test_the_lot_trace_shows_every_move_oldest_first_with_running_quantities_and
 
 def test_an_unknown_lot_answers_404(logistics, client_for):
     assert client_for(logistics).get(reverse("web:lot-trace", args=[999])).status_code == 404
+
+
+# 批次追溯: the customers who received a lot ------------------------------------------------------------
+
+
+def days_ago(n: int) -> dt.date:
+    return TODAY - dt.timedelta(days=n)
+
+
+@pytest.fixture
+def shipped_lot(company):
+    """Lot L1 of ZS001 (100 at 5.00) shipped to two customers of two teams: 30 to 北京协和医院
+    (rep_a1's; 5 of them came back) in two shipments, 12 to 上海瑞金医院 (rep_b1's)."""
+    shop = selling.build_shop(company)
+    selling.put_in(shop, "100", "5.00", "L1")
+    first = selling.approved_order(shop, selling.Line(shop.product, "30", "11.30"), order_date=days_ago(9))
+    one = selling.ship(shop, first, selling.item(selling.line_of(first), "20"), shipped_on=days_ago(8))
+    two = selling.ship(shop, first, selling.item(selling.line_of(first), "10"), tracking_number="SF2")
+    back = selling.approved_return(shop, first, selling.back(one.lines.get(), "5"))
+    returns.receive_return(back, actor=shop.keeper)
+    other = selling.approved_order(
+        shop, selling.Line(shop.product, "12", "11.30"), owner=company.rep_b1, customer=shop.other_customer
+    )
+    three = selling.ship(shop, other, selling.item(selling.line_of(other), "12"))
+    return shop, selling.lot("L1"), (one, two, three)
+
+
+def test_the_lot_trace_lists_every_customer_who_received_the_lot(company, shipped_lot, client_for):
+    shop, lot, (one, two, three) = shipped_lot
+
+    html = text(client_for(shop.keeper).get(reverse("web:lot-trace", args=[lot.pk])))
+
+    earlier, today = days_ago(8).isoformat(), TODAY.isoformat()
+    assert cells(html, "recipient-row") == [
+        ["北京协和医院", "30", "5", "25", f"{one.number} {two.number}", f"{earlier} ~ {today}"],
+        ["上海瑞金医院", "12", "0", "12", three.number, today],
+    ]
+    assert f"{reverse('web:shipment-list')}?q={one.number}" in html
+    assert 'data-testid="recipients-empty"' not in html
+
+
+def test_the_lot_trace_shows_a_manager_only_the_customers_of_orders_they_may_see(
+    company, shipped_lot, client_for
+):
+    shop, lot, _shipments = shipped_lot
+
+    html = text(client_for(company.manager_a).get(reverse("web:lot-trace", args=[lot.pk])))
+
+    assert [row[0] for row in cells(html, "recipient-row")] == ["北京协和医院"]
+    assert reverse("web:customer-detail", args=[shop.customer.pk]) in html
+
+
+def test_the_lot_trace_shows_no_customers_to_those_who_may_not_follow_shipments(
+    company, shipped_lot, client_for
+):
+    _shop, lot, _shipments = shipped_lot
+    buyer = make_employee(company.purchasing, "purchaser", username="caigou", name="采购员")
+
+    html = text(client_for(buyer).get(reverse("web:lot-trace", args=[lot.pk])))
+
+    assert 'data-testid="trace-row"' in html
+    assert 'data-testid="lot-recipients"' not in html and "北京协和医院" not in html
+
+
+def test_the_lot_trace_s_customers_render_in_english(company, shipped_lot, client_for):
+    shop, lot, _shipments = shipped_lot
+    client = client_for(shop.keeper)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    html = text(client.get(reverse("web:lot-trace", args=[lot.pk])))
+
+    assert "Receiving customers" in html and "收货客户" not in html
+    assert len(cells(html, "recipient-row")) == 2

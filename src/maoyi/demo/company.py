@@ -3,7 +3,8 @@ its goods (categories, price levels, products with registration numbers and pric
 an opening stock in lots, customers of every kind (one in the public pool), suppliers (one paid in
 USD), opening receivables and payables spread over every aging bucket, a few receipts and
 payments, and purchasing's work: exchange rates, supplier quotes and purchase orders in every
-state, with their receipts, returns and a payment. Loading is idempotent: existing rows are kept as
+state, with their receipts, returns and a payment; and sales (demo/sales.py): orders in every state,
+shipments, a receipt and returns. Loading is idempotent: existing rows are kept as
 they are, and opening balances and purchase orders are posted once."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from maoyi.crm.services import contracts as crm_contracts
 from maoyi.crm.services import expenses as crm_expenses
 from maoyi.crm.services import opportunities as crm_opportunities
 from maoyi.crm.services import quotes as crm_quotes
+from maoyi.demo.sales import load_sales
 from maoyi.finance import services as finance
 from maoyi.finance.models import Direction, ExchangeRate, Obligation
 from maoyi.finance.parties import PartyKind, get_party
@@ -1098,8 +1100,8 @@ def load_campaigns(*, today: dt.date | None = None) -> dict[str, int]:
 @transaction.atomic
 def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     """Departments, the built-in roles, the demo accounts, the goods, the warehouses, the opening
-    stock, customers and suppliers, opening money and purchasing; returns how many of each were
-    created."""
+    stock, customers and suppliers, opening money, purchasing, CRM, campaigns and sales; returns how
+    many of each were created."""
     roles: dict[str, Role] = services.ensure_built_in_roles()
     created = {"departments": 0, "employees": 0}
     by_name: dict[str, Department] = {}
@@ -1133,4 +1135,5 @@ def load_company(*, today: dt.date | None = None) -> dict[str, int]:
     created.update(load_purchasing(today=today))
     created.update(load_crm(today=today))
     created.update(load_campaigns(today=today))
+    created.update(load_sales(today=today))
     return created

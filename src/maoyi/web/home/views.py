@@ -7,15 +7,21 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from maoyi.approvals import selectors as approvals
+from maoyi.core.documents import Status
 from maoyi.crm.selectors import activities as crm_activities
 from maoyi.finance import selectors as finance
 from maoyi.org.scope import employee_of
 from maoyi.purchasing import order_selectors as purchasing
+from maoyi.sales import selectors as sales
+from maoyi.sales import shipping_selectors as shipping
 from maoyi.web.crm.pool import pool_notice_context
 
 QUEUE_SIZE = 10
 QUOTES_EXPIRING_DAYS = 14
 PAYABLES_DUE_DAYS = 7
+RECEIVABLES_DUE_DAYS = 7
+# A salesperson's orders still in their hands or their manager's, the ones to fix first.
+WAITING_ORDER_STATUSES = (Status.REJECTED, Status.DRAFT, Status.SUBMITTED)
 
 
 def _purchasing_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
@@ -50,6 +56,57 @@ def _logistics_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
         to_ship = purchasing.returns(user, to_ship=True)
         context["to_ship"] = list(to_ship[:QUEUE_SIZE])
         context["to_ship_total"] = to_ship.count()
+    return context
+
+
+def _sales_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
+    """Salespeople: their orders not approved yet (被驳回, 待提交, 待审批), their goods in transit and
+    the money to collect from their customers (installments overdue or due within a week). "Their"
+    is the user's data scope: a salesperson's own, an assistant's or manager's department."""
+    context: dict[str, Any] = {}
+    user = request.user
+    if not user.has_perm("sales.add_salesorder"):
+        return context
+    waiting = {status: sales.orders(user, status=status) for status in WAITING_ORDER_STATUSES}
+    rows: list[Any] = []
+    for status in WAITING_ORDER_STATUSES:
+        rows.extend(waiting[status][: QUEUE_SIZE - len(rows)])
+    context["waiting_orders"] = rows
+    context["waiting_counts"] = [
+        {"status": status, "count": waiting[status].count()} for status in WAITING_ORDER_STATUSES
+    ]
+    context["waiting_orders_total"] = sum(c["count"] for c in context["waiting_counts"])
+    if user.has_perm("sales.view_shipment"):
+        moving = shipping.in_transit(user)
+        context["in_transit"] = list(moving[:QUEUE_SIZE])
+        context["in_transit_total"] = moving.count()
+    if user.has_perm("finance.view_receivable"):
+        due = finance.due_installments(user, "receivable", on=today, within_days=RECEIVABLES_DUE_DAYS)
+        context["receivables_due"] = [
+            {"installment": i, "obligation": i.obligation, "overdue": i.due_date < today}
+            for i in due[:QUEUE_SIZE]
+        ]
+        context["receivables_due_total"] = len(due)
+        context["receivables_overdue_total"] = len([i for i in due if i.due_date < today])
+    return context
+
+
+def _shipping_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
+    """Logistics: sales orders to ship today (due today or earlier, or without a date) and approved
+    sales returns whose goods are to be received back."""
+    context: dict[str, Any] = {}
+    user = request.user
+    if user.has_perm("sales.add_shipment"):
+        orders = shipping.to_ship_today(user, on=today)
+        context["ship_today"] = [
+            {"order": o, "late": o.delivery_date is not None and o.delivery_date < today}
+            for o in orders[:QUEUE_SIZE]
+        ]
+        context["ship_today_total"] = orders.count()
+    if user.has_perm("sales.receive_salesreturn"):
+        coming_back = shipping.returns(user, to_receive=True)
+        context["returns_to_receive"] = list(coming_back[:QUEUE_SIZE])
+        context["returns_to_receive_total"] = coming_back.count()
     return context
 
 
@@ -89,7 +146,9 @@ def _follow_up_queue(request: HttpRequest, today: Any) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     """The user's to-dos: approvals waiting for them now, their own submissions in flight, and the
     queues of their department (purchasing's open orders and expiring quotes, logistics' goods to
-    receive and returns to ship, finance's payables due); each queue only for those who work it."""
+    receive and returns to ship, sales orders to ship today and returns to receive; finance's
+    payables due; salespeople's orders waiting, goods in transit and money to collect); each queue
+    only for those who work it."""
     pending = approvals.pending_for(request.user)
     submitted = approvals.requests_for(request.user, mine="submitted", status="pending")
     today = timezone.localdate()
@@ -100,6 +159,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "submitted_total": submitted.count(),
         **_purchasing_queues(request, today),
         **_logistics_queues(request, today),
+        **_sales_queues(request, today),
+        **_shipping_queues(request, today),
         **_finance_queues(request, today),
         **_follow_up_queue(request, today),
         **pool_notice_context(request),

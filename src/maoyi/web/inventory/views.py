@@ -21,10 +21,12 @@ from maoyi.catalog import selectors as catalog_selectors
 from maoyi.catalog.models import Product
 from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, MoveKind, Warehouse
+from maoyi.sales import shipping_selectors
 from maoyi.web.common import or_404
 from maoyi.web.lists import PAGE_SIZES, paginate
 
 COST_PERMISSION = "inventory.view_stockmove"
+SHIPMENTS_PERMISSION = "sales.view_shipment"
 SEARCH_LIMIT = 20
 DEFAULT_EXPIRY_WINDOW = 90
 LOT_STATES = ("expiring", "expired")
@@ -265,8 +267,12 @@ def lot_trace(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": selectors.lot_trace_rows(lot),
         "stock": stock,
         "on_hand": sum((b.on_hand for b in stock), selectors.ZERO),
-        # Sales shipments do not exist yet: the customers who received the lot will come from them.
-        "recipients": [],
+        # Who received the lot (a recall's list), for those who may follow shipments; None hides it.
+        "recipients": (
+            shipping_selectors.lot_customers(request.user, lot)
+            if request.user.has_perm(SHIPMENTS_PERMISSION)
+            else None
+        ),
     }
     return render(request, "web/inventory/lot_trace.html", context)
 

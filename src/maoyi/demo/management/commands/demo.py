@@ -59,6 +59,13 @@ class Command(BaseCommand):
                 f"{created['contracts']} contract(s) created"
             )
         )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {created['sales_orders']} sales order(s), {created['shipments']} shipment(s), "
+                f"{created['sales_returns']} sales return(s) and {created['customer_receipts']} customer "
+                "receipt(s) created"
+            )
+        )
 
     def _print_accounts(self) -> None:
         names = {r.code: r.name for r in Role.objects.all()}

@@ -164,6 +164,22 @@ def test_the_discount_counts_toward_the_minimum_price(desk: Desk) -> None:
     assert order.amount == D("100.00")
 
 
+def test_an_unpriced_product_proposes_nothing_and_a_blank_price_is_refused(desk: Desk) -> None:
+    """A sale price of 0 means "not priced": a blank price is refused, a typed 0 (a free sample) is not."""
+    desk.masks.sale_price = D("0")
+    desk.masks.save(update_fields=["sale_price"])
+    assert desk.masks.pk not in selectors.proposed_prices(desk.xiehe, [desk.masks])
+    with unchanged(), pytest.raises(DomainError) as caught:
+        draft(desk, line(desk.gloves, "10"), line(desk.masks, "10"))
+    assert (caught.value.code, caught.value.field, caught.value.message) == (
+        "invalid",
+        "lines.1.unit_price",
+        "第 2 行：P002 没有可用的建议价（无报价、合同价、成交价、等级价，销售价为 0），请填写单价。",
+    )
+    order = draft(desk, line(desk.masks, "10", "0"))
+    assert [(x.unit_price, x.price_source) for x in order.lines.all()] == [(D("0"), PriceSource.TYPED)]
+
+
 def test_a_proposed_price_under_the_minimum_is_refused_too(desk: Desk) -> None:
     approved(desk, line(desk.gloves, "10", "10.00"))
     desk.gloves.min_sale_price = D("10.50")

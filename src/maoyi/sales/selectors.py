@@ -9,7 +9,8 @@ Price proposal, in this order (the line records which, `PriceSource`):
 3. the last price this customer paid for it: the unit price of the product's line on the customer's
    most recent order that was approved (approved, in progress or done; by order date, then number);
 4. the product's price in the customer's price level (crm `proposed_prices`);
-5. the product's sale price.
+5. the product's sale price, when it has one (a sale price of 0 is "not priced": no proposal, so a
+   blank price is refused rather than sold for nothing).
 
 Credit (信用额度): `Customer.credit_limit` 0 means no limit (every customer starts at 0, the field's
 default). Outstanding is what the customer still owes on open receivables, in CNY at each
@@ -214,7 +215,7 @@ def proposed_prices(
             found[product.pk] = ProposedPrice(last[product.pk], PriceSource.LAST_PRICE)
         elif levels[product.pk].source == crm_prices.PRICE_LEVEL:
             found[product.pk] = ProposedPrice(levels[product.pk].price, PriceSource.PRICE_LEVEL)
-        else:
+        elif product.sale_price > 0:
             found[product.pk] = ProposedPrice(product.sale_price, PriceSource.SALE_PRICE)
     return found
 

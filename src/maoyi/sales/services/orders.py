@@ -227,14 +227,26 @@ def _plan_lines(
             raise line_error(index, "discount_rate", _("折扣须在 0 到 100 之间（不含 100），最多两位小数。"))
         if not _decimal_ok(line.tax_rate, RATE_QUANTUM) or not ZERO <= line.tax_rate < HUNDRED:
             raise line_error(index, "tax_rate", _("税率须在 0 到 100 之间，最多两位小数。"))
-        proposal = proposed[product.pk]
+        proposal = proposed.get(product.pk)
         if line.unit_price is None:
+            if proposal is None:
+                raise line_error(
+                    index,
+                    "unit_price",
+                    _(
+                        "%(product)s 没有可用的建议价（无报价、合同价、成交价、等级价，销售价为 0），"
+                        "请填写单价。"
+                    )
+                    % {"product": product.code},
+                )
             price, source = proposal.price, proposal.source
         else:
             if not _decimal_ok(line.unit_price, PRICE_QUANTUM) or line.unit_price < 0:
                 raise line_error(index, "unit_price", _("单价不能为负数，最多四位小数。"))
             price = line.unit_price
-            source = proposal.source if price == proposal.price else PriceSource.TYPED
+            source = (
+                proposal.source if proposal is not None and price == proposal.price else PriceSource.TYPED
+            )
         planned_line = SalesOrderLine(
             product=product,
             quantity=line.quantity,

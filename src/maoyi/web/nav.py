@@ -60,7 +60,7 @@ MODULES: tuple[Module, ...] = (
         (
             Page(_("销售订单"), "web:sales-order-list", "sales.view_salesorder"),
             Page(_("待发货"), "web:sales-to-ship", "sales.add_shipment"),
-            Page(_("发货单"), "web:shipment-list", "sales.view_shipment"),
+            Page(_("发货管理"), "web:shipment-list", "sales.view_shipment"),
             Page(_("销售退货"), "web:sales-return-list", "sales.view_salesreturn"),
             Page(_("待收退货"), "web:sales-return-to-receive", "sales.receive_salesreturn"),
         ),

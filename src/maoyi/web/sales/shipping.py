@@ -80,10 +80,6 @@ def order_url(pk: int) -> str:
     return document_url("sales_order", pk) or reverse("web:sales-to-ship")
 
 
-def status_label(doc: Shipment) -> str:
-    return str(SHIPMENT_STATUSES.get(doc.status, doc.get_status_display()))
-
-
 # Forms ---------------------------------------------------------------------------------------------
 
 
@@ -286,7 +282,6 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
     listing = paginate(request, qs)
     context = {
         "listing": listing,
-        "rows": [{"doc": s, "status": status_label(s)} for s in listing.page],
         "q": search,
         "status": status,
         "statuses": list(SHIPMENT_STATUSES.items()),
@@ -312,7 +307,6 @@ def _render_shipment(
     see_cost = user.has_perm(COST_PERMISSION)
     context = {
         "doc": doc,
-        "status_label": status_label(doc),
         "lines": lines,
         "total_quantity": sum((line.quantity for line in lines), ZERO),
         "total_cost": quantize_money(sum((line.cost for line in lines), ZERO)) if see_cost else None,

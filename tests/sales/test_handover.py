@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from maoyi.audit.models import AuditEntry
+from maoyi.audit.selectors import history_of
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
 from maoyi.crm.models import Customer
@@ -82,7 +82,7 @@ def test_open_orders_and_returns_follow_their_customer_and_finished_ones_stay(co
     assert lines[("sales_return", open_return.pk)] == receiver
     assert lines[("sales_order", stray.pk)] == company.manager_a
     assert ("sales_order", cancelled.pk) not in lines
-    entry = AuditEntry.objects.filter(object_id=str(shipped.pk), action="reassign").get()
+    entry = history_of(shipped).get(action="reassign")
     assert entry.changes["owner"] == [rep.name, receiver.name]
     assert holdings.holdings(rep) == []
     leave_employee(rep, actor=company.admin, handover_to=receiver)

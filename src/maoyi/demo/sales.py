@@ -27,10 +27,6 @@ from maoyi.sales.services import orders as order_services
 from maoyi.sales.services import returns as return_services
 from maoyi.sales.services import shipments as shipment_services
 
-# What a partner's level price needs: the 一级代理价 of every demo product is under its minimum sale
-# price, so the channel manager, who may sell below it, writes the partner's order with this reason.
-AGENT_PRICE_REASON = "一级代理协议价（年度代理协议）"
-
 
 @dataclass
 class _Selling:
@@ -55,7 +51,6 @@ class _Selling:
         delivery: int | None = None,
         actor: str | None = None,
         installments: tuple[tuple[int, str], ...] = (),
-        below_min_reason: str = "",
         note: str = "",
     ) -> SalesOrder:
         """A draft for `customer`, written by its owner (or `actor`), priced as proposed; the days
@@ -73,7 +68,6 @@ class _Selling:
                 order_services.OrderLineInput(
                     product_id=self.products[code].pk,
                     quantity=Decimal(quantity),
-                    below_min_reason=below_min_reason,
                 )
                 for code, quantity in lines
             ],
@@ -256,8 +250,8 @@ def load_sales(*, today: dt.date | None = None) -> dict[str, int]:
     selling.deliver(signed, -34, "回龙观医院 刘护士长")
     selling.receipt(huilongguan, f"{huilongguan.amount:.2f}", -5, "建行回单 HLG-0093")
 
-    # A distributor's order at its agent price (written by the channel manager, who may sell below
-    # the minimum price), half due 30 days ago and unpaid, half due in 30 days; shipped and signed.
+    # A distributor's order at its agent price (the minimum sale price), written by the channel
+    # manager; half due 30 days ago and unpaid, half due in 30 days; shipped and signed.
     anhe_lines = (("ZS001", 20000), ("FL002", 2000), ("JY002", 300))
     anhe = selling.order(
         "河北安康医药有限公司",
@@ -266,7 +260,6 @@ def load_sales(*, today: dt.date | None = None) -> dict[str, int]:
         delivery=-58,
         actor="zhaolei",
         installments=((-30, "7170.00"), (30, "7170.00")),
-        below_min_reason=AGENT_PRICE_REASON,
         note="二季度代理提货（首批）",
     )
     selling.approve(anhe)
@@ -284,7 +277,6 @@ def load_sales(*, today: dt.date | None = None) -> dict[str, int]:
         (("FH003", 100),),
         ordered=-8,
         actor="zhaolei",
-        below_min_reason=AGENT_PRICE_REASON,
     )
     order_services.cancel_order(cancelled, actor=selling.people["hemin"], reason="客户改为下月统一采购")
 

@@ -26,7 +26,7 @@ from maoyi.finance.models import Obligation
 from maoyi.inventory import selectors as stock
 from maoyi.inventory.models import Reservation, ReservationStatus, StockLevel
 from maoyi.org.models import Employee
-from maoyi.sales import selectors
+from maoyi.sales import selectors, shipping_selectors
 from maoyi.sales.models import SalesOrder
 from maoyi.sales.services import orders
 from tests.catalog.builders import make_product
@@ -124,7 +124,7 @@ def test_twenty_orders_of_ten_approved_at_once_against_100_in_stock_exactly_ten_
     assert set(Obligation.objects.filter(source_type="sales_order").values_list("source_id", flat=True)) == (
         approved_ids
     )
-    assert set(selectors.to_ship(desk.keeper.user).values_list("pk", flat=True)) == approved_ids
+    assert set(shipping_selectors.to_ship(desk.keeper.user).values_list("pk", flat=True)) == approved_ids
     _ledgers_hold()
 
 

@@ -24,7 +24,7 @@ from maoyi.finance import services as finance
 from maoyi.finance.models import Payable, Receivable
 from maoyi.inventory import selectors as stock
 from maoyi.inventory.models import Lot, StockBalance, StockLevel
-from maoyi.sales import profit, selectors
+from maoyi.sales import profit, shipping_selectors
 from maoyi.sales.models import PriceSource
 from maoyi.sales.services import orders, returns, shipments
 from tests.sales.builders import Shop, build_shop, put_in
@@ -103,7 +103,7 @@ def test_the_whole_sales_flow_matches_hand_computed_figures(company) -> None:
         2,
     )
     assert (level.on_hand, level.reserved) == (D("1000"), D("500"))
-    assert [o.pk for o in selectors.to_ship(keeper.user)] == [order.pk]
+    assert [o.pk for o in shipping_selectors.to_ship(keeper.user)] == [order.pk]
 
     # Two shipments: 300 first expiry first out (L1), then 200 from the chosen lot L2.
     first = shipments.ship_order(

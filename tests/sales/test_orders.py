@@ -25,7 +25,7 @@ from maoyi.finance.models import ObligationStatus
 from maoyi.inventory.models import Reservation, ReservationStatus
 from maoyi.purchasing.services import orders as purchase_orders
 from maoyi.purchasing.services import suppliers as supplier_services
-from maoyi.sales import selectors
+from maoyi.sales import selectors, shipping_selectors
 from maoyi.sales.models import PriceSource, SalesOrder, Shipment
 from maoyi.sales.services import orders
 from tests.conftest import Company
@@ -440,7 +440,7 @@ def test_approval_reserves_the_stock_and_opens_the_receivable_exactly_once(stock
     )
     # no plan: one installment 30 days after the requested delivery date
     assert [(i.due_date, i.amount) for i in receivable.installments.all()] == [(days(35), D("1162.00"))]
-    assert list(selectors.to_ship(desk.keeper.user)) == [order]
+    assert list(shipping_selectors.to_ship(desk.keeper.user)) == [order]
     assert list(selectors.receivables_of(order)) == [receivable]
 
     with unchanged():
@@ -636,7 +636,7 @@ def test_unapprove_releases_the_reservation_and_reverses_the_receivable(stocked:
     assert level(desk.gloves, desk.main) == (D("200"), D("0"))
     first.refresh_from_db()
     assert (first.status, first.reverse_reason) == (ObligationStatus.REVERSED, "客户改数量")
-    assert not selectors.to_ship(desk.keeper.user).exists()
+    assert not shipping_selectors.to_ship(desk.keeper.user).exists()
 
     # edited and approved again: a new receivable, the reversed one stays
     orders.update_order(

@@ -129,15 +129,6 @@ def waiting_for_approval(user: Any) -> QuerySet[SalesOrder]:
     return orders(user, status=Status.SUBMITTED).order_by("created_at", "id")
 
 
-def to_ship(user: Any, *, warehouse_id: int | None = None) -> QuerySet[SalesOrder]:
-    """Logistics' list: approved or partly shipped orders with something still to ship, earliest
-    requested delivery first (orders without a delivery date last)."""
-    qs = orders(user, to_ship=True)
-    if warehouse_id is not None:
-        qs = qs.filter(warehouse_id=warehouse_id)
-    return qs.order_by(F("delivery_date").asc(nulls_last=True), "order_date", "id")
-
-
 def receivables_of(order: SalesOrder) -> QuerySet[Obligation]:
     """The receivable(s) approval opened for the order (a reversed one stays, after 反审核)."""
     return Obligation.objects.filter(

@@ -17,6 +17,7 @@ from maoyi.core.errors import NotFoundInScope
 from maoyi.finance.models import Direction, Obligation
 from maoyi.inventory.models import Lot
 from maoyi.org import scope
+from maoyi.sales import selectors as order_selectors
 from maoyi.sales.models import (
     SalesOrder,
     SalesReturn,
@@ -35,16 +36,14 @@ PENDING_RETURN_STATUSES = (Status.SUBMITTED, Status.APPROVED)
 
 
 def to_ship(
-    user: Any, *, due_by: dt.date | None = None, warehouse_id: int | None = None
+    user: Any, *, due_by: dt.date | None = None, warehouse_id: int | None = None, search: str = ""
 ) -> QuerySet[SalesOrder]:
-    """Approved and partly shipped orders with something still open, the oldest requested delivery
-    date first (orders without one last), then the oldest order. `due_by` keeps those whose
-    delivery date is on or before that day (or not set): what to ship today. Each row carries
-    `open_lines`, the number of its lines not yet fully shipped."""
-    qs = scope.visible(
-        user,
-        SalesOrder.objects.select_related("customer", "warehouse", "owner").filter(status__in=OPEN_STATUSES),
-    )
+    """Logistics' list: approved and partly shipped orders with something still open, the oldest
+    requested delivery date first (orders without one last), then the oldest order. `due_by` keeps
+    those whose delivery date is on or before that day (or not set): what to ship today; `search`
+    is the order list's. Each row carries `open_lines`, the number of its lines not yet fully
+    shipped."""
+    qs = order_selectors.orders(user, search=search).filter(status__in=OPEN_STATUSES)
     if warehouse_id is not None:
         qs = qs.filter(warehouse_id=warehouse_id)
     if due_by is not None:

@@ -132,9 +132,7 @@ def to_ship(request: HttpRequest) -> HttpResponse:
     warehouses = inventory_selectors.warehouses()
     warehouse_id = request.GET.get("warehouse", "")
     warehouse = warehouses.filter(pk=warehouse_id).first() if warehouse_id.isdigit() else None
-    qs = selectors.to_ship(request.user, warehouse_id=warehouse.pk if warehouse else None)
-    if search:
-        qs = qs.filter(pk__in=order_selectors.orders(request.user, search=search).values("pk"))
+    qs = selectors.to_ship(request.user, warehouse_id=warehouse.pk if warehouse else None, search=search)
     listing = paginate(request, qs)
     today = timezone.localdate()
     rows = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -52,3 +53,52 @@ def apply_domain_error(form: forms.Form, exc: Any) -> None:
     """Show a service refusal on the field it is about, or at the top of the form."""
     field = getattr(exc, "field", None)
     form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+# Fields and values every document form uses ---------------------------------------------------------
+
+
+def plain(value: Decimal | None) -> str:
+    """A stored decimal as a person types it: 12.5000 → 12.5 (None → "")."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def date_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.DateField:
+    """A date picker that shows and reads ISO dates (2026-11-27)."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+def decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
+    """A decimal typed as text (no spinner). No digits or places here: the service's rules (and
+    messages) decide."""
+    return forms.DecimalField(
+        label=label, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs
+    )
+
+
+def put_grid_error(
+    exc: Any, header: forms.Form, grids: dict[str, tuple[Any, list[int]]], *, whole: str = ""
+) -> str:
+    """Put a service refusal on the grid cell it names (`<grid>.<n>.<field>`, n counting the rows
+    handed to the service: `grids[grid]` is the formset and the form index of each of those rows),
+    on the row when the field is hidden or unknown, else on the header field or above the form.
+    A refusal naming the grid `whole` itself (`installments`: the plan does not add up) is
+    returned, for the page to show over that grid."""
+    parts = (exc.field or "").split(".")
+    if parts[0] in grids and len(parts) == 3 and parts[1].isdigit():
+        formset, positions = grids[parts[0]]
+        n = int(parts[1])
+        if n < len(positions) and positions[n] < len(formset.forms):
+            form = formset.forms[positions[n]]
+            visible = parts[2] in form.fields and not form.fields[parts[2]].widget.is_hidden
+            form.add_error(parts[2] if visible else None, exc.message)
+            return ""
+    if whole and parts[0] == whole and len(parts) == 1:
+        return str(exc.message)
+    apply_domain_error(header, exc)
+    return ""

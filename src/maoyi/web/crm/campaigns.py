@@ -31,7 +31,7 @@ from maoyi.crm.services import campaigns as services
 from maoyi.org.models import Employee
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.forms import StyledForm, apply_domain_error, plain
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import ReasonForm
 
@@ -49,10 +49,6 @@ def expense_url(pk: int) -> str:
         return reverse("web:expense-detail", args=[pk])
     except NoReverseMatch:
         return ""
-
-
-def _plain(value: Any) -> str:
-    return "" if value is None else f"{value.normalize():f}"
 
 
 # Forms -----------------------------------------------------------------------------------------------
@@ -229,7 +225,7 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
             "kind": campaign.kind,
             "start_date": campaign.start_date,
             "end_date": campaign.end_date,
-            "budget": _plain(campaign.budget),
+            "budget": plain(campaign.budget),
             "owner": campaign.owner_id,
             "description": campaign.description,
             "partners": visible,

@@ -38,7 +38,7 @@ from maoyi.org.scope import employee_of
 from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
 from maoyi.web.finance.forms import MoneyInput
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.forms import StyledForm, apply_domain_error, date_field
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import ReasonForm
 
@@ -49,15 +49,6 @@ EXPENSE_TABS = {
 }
 DETAIL = "web:expense-detail"
 PAYING = ("crm.pay_expense", "finance.add_payment")
-
-
-def _date_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
 
 
 class CustomerField(forms.ModelChoiceField):
@@ -86,7 +77,7 @@ class ExpenseForm(StyledForm):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    incurred_on = _date_field(gettext_lazy("发生日期"), required=False)
+    incurred_on = date_field(gettext_lazy("发生日期"), required=False)
     description = forms.CharField(
         label=gettext_lazy("费用说明"),
         required=False,
@@ -127,7 +118,7 @@ class ExpenseForm(StyledForm):
 
 
 class PayForm(StyledForm):
-    paid_on = _date_field(gettext_lazy("支付日期"), initial=timezone.localdate)
+    paid_on = date_field(gettext_lazy("支付日期"), initial=timezone.localdate)
     method = forms.ChoiceField(
         label=gettext_lazy("结算方式"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -36,7 +35,7 @@ from maoyi.crm.services import quotes as quote_services
 from maoyi.org import scope
 from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.forms import StyledForm, apply_domain_error, date_field, decimal_field, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import LINES_PREFIX, ProductField, ReasonForm, filled_forms, grid_rows
 
@@ -59,25 +58,6 @@ MARK_LABELS: dict[str, Any] = {
 }
 
 
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
-
-
-def _date_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
-def _decimal(label: Any, **kwargs: Any) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs
-    )
-
-
 class CustomerField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Customer) -> str:
         return obj.name
@@ -96,7 +76,7 @@ class QuoteForm(StyledForm):
     opportunity = OpportunityField(
         label=gettext_lazy("机会"), queryset=Opportunity.objects.none(), required=False
     )
-    valid_until = _date_field(gettext_lazy("有效期至"))
+    valid_until = date_field(gettext_lazy("有效期至"))
     note = forms.CharField(
         label=gettext_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -118,8 +98,8 @@ class QuoteForm(StyledForm):
 
 class LineForm(StyledForm):
     product = ProductField(label=gettext_lazy("商品"), queryset=Product.objects.all())
-    quantity = _decimal(gettext_lazy("数量"))
-    unit_price = _decimal(gettext_lazy("含税单价"), required=False)
+    quantity = decimal_field(gettext_lazy("数量"))
+    unit_price = decimal_field(gettext_lazy("含税单价"), required=False)
 
 
 LineFormSet = forms.formset_factory(LineForm, extra=0)
@@ -128,14 +108,14 @@ LineFormSet = forms.formset_factory(LineForm, extra=0)
 class ContractForm(StyledForm):
     customer = CustomerField(label=gettext_lazy("客户"), queryset=Customer.objects.none())
     title = forms.CharField(label=gettext_lazy("合同名称"), max_length=200)
-    amount = _decimal(
+    amount = decimal_field(
         gettext_lazy("合同金额"),
         required=False,
         help_text=gettext_lazy("留空则按明细合计。"),
     )
-    signed_on = _date_field(gettext_lazy("签订日期"))
-    start_date = _date_field(gettext_lazy("开始日期"))
-    end_date = _date_field(gettext_lazy("结束日期"))
+    signed_on = date_field(gettext_lazy("签订日期"))
+    start_date = date_field(gettext_lazy("开始日期"))
+    end_date = date_field(gettext_lazy("结束日期"))
     note = forms.CharField(
         label=gettext_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -159,22 +139,12 @@ class FromQuoteForm(StyledForm):
         required=False,
         help_text=gettext_lazy("留空则用客户名称和报价单号。"),
     )
-    signed_on = _date_field(gettext_lazy("签订日期"), initial=timezone.localdate)
-    start_date = _date_field(gettext_lazy("开始日期"), initial=timezone.localdate)
-    end_date = _date_field(gettext_lazy("结束日期"))
+    signed_on = date_field(gettext_lazy("签订日期"), initial=timezone.localdate)
+    start_date = date_field(gettext_lazy("开始日期"), initial=timezone.localdate)
+    end_date = date_field(gettext_lazy("结束日期"))
 
 
 # Helpers ---------------------------------------------------------------------------------------------
-
-
-def _put_error(exc: DomainError, header: forms.Form, lines: Any, positions: list[int]) -> None:
-    """A refusal about `lines.<n>.<field>` goes onto that grid cell, others onto the header."""
-    parts = (exc.field or "").split(".")
-    if parts[0] == LINES_PREFIX and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(positions):
-        form = lines.forms[positions[int(parts[1])]]
-        form.add_error(parts[2] if parts[2] in form.fields else None, exc.message)
-        return
-    apply_domain_error(header, exc)
 
 
 def _line_inputs(lines: Any) -> tuple[list[quote_services.QuoteLineInput], list[int]]:
@@ -194,10 +164,10 @@ def _grid_config(levels: dict[str, str], customer: Customer | None) -> tuple[lis
     products = list(catalog_selectors.products(active=True))
     level_prices: dict[str, dict[str, str]] = {}
     for row in ProductPrice.objects.filter(price_level__is_active=True, product__is_active=True):
-        level_prices.setdefault(str(row.price_level_id), {})[str(row.product_id)] = _plain(row.price)
+        level_prices.setdefault(str(row.price_level_id), {})[str(row.product_id)] = plain(row.price)
     config = {
-        "sale": {str(p.pk): _plain(p.sale_price) for p in products},
-        "minimum": {str(p.pk): _plain(p.min_sale_price) for p in products if p.min_sale_price is not None},
+        "sale": {str(p.pk): plain(p.sale_price) for p in products},
+        "minimum": {str(p.pk): plain(p.min_sale_price) for p in products if p.min_sale_price is not None},
         "levels": level_prices,
         "customerLevels": levels,
         "customer": str(customer.pk) if customer else "",
@@ -215,9 +185,9 @@ def _saved_rows(lines: Any, *, typed_only: bool) -> list[dict[str, Any]]:
         rows.append(
             {
                 "product": str(line.product_id),
-                "quantity": _plain(line.quantity),
-                "unit_price": _plain(line.unit_price) if typed else "",
-                "saved_price": "" if typed else _plain(line.unit_price),
+                "quantity": plain(line.quantity),
+                "unit_price": plain(line.unit_price) if typed else "",
+                "saved_price": "" if typed else plain(line.unit_price),
             }
         )
     return rows
@@ -291,7 +261,7 @@ def _quote_form(request: HttpRequest, quote: Quote | None) -> HttpResponse:
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:
-            _put_error(exc, header, lines, positions)
+            put_grid_error(exc, header, {LINES_PREFIX: (lines, positions)})
         else:
             messages.success(request, _("已保存报价单 %(number)s。") % {"number": saved.number})
             return redirect("web:customer-quote-detail", saved.pk)
@@ -460,7 +430,7 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
     if contract is not None:
         initial = {
             "title": contract.title,
-            "amount": _plain(contract.amount),
+            "amount": plain(contract.amount),
             "signed_on": contract.signed_on,
             "start_date": contract.start_date,
             "end_date": contract.end_date,
@@ -491,7 +461,7 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:
-            _put_error(exc, header, lines, positions)
+            put_grid_error(exc, header, {LINES_PREFIX: (lines, positions)})
         else:
             messages.success(request, _("已保存合同 %(number)s。") % {"number": saved.number})
             return redirect("web:contract-detail", saved.pk)

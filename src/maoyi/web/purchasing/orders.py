@@ -10,10 +10,9 @@ calls one selector or service and renders."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -42,14 +41,23 @@ from maoyi.purchasing.models import GoodsReceipt, PurchaseOrder, PurchaseReturn,
 from maoyi.purchasing.services import orders as order_services
 from maoyi.purchasing.services import receipts as receipt_services
 from maoyi.purchasing.services import returns as return_services
-from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
+from maoyi.web.common import (
+    acting_employee,
+    chosen_tab,
+    form_data,
+    or_404,
+    reasoned_step,
+    record_panels,
+    step,
+    with_reason,
+)
 from maoyi.web.finance.forms import (
     INSTALLMENTS_PREFIX,
     InstallmentFormSet,
     installment_inputs,
     installment_rows,
 )
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.forms import StyledForm, apply_domain_error, date_field, decimal_field, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import (
     LINES_PREFIX,
@@ -102,17 +110,12 @@ RECEIPT_TABS = {
 }
 
 
-def _plain(value: Decimal | None) -> str:
-    """A stored decimal as a person types it: 12.5000 → 12.5."""
-    return "" if value is None else f"{value.normalize():f}"
-
-
 def _progress(lines: Any) -> dict[str, Any]:
     """Received against ordered, as the pages show it: 600/1000, 60%, and the value received."""
     found = selectors.progress(lines)
     return {
-        "ordered": _plain(found.ordered),
-        "received": _plain(found.received),
+        "ordered": plain(found.ordered),
+        "received": plain(found.received),
         "percent": found.percent,
         "value": found.value,
     }
@@ -123,22 +126,6 @@ def _is_late(order: PurchaseOrder, today: dt.date) -> bool:
 
 
 # Forms ---------------------------------------------------------------------------------------------
-
-
-def _date_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
-def _decimal(label: Any, **kwargs: Any) -> forms.DecimalField:
-    # No decimal places here: the service's rules (and messages) decide.
-    return forms.DecimalField(
-        label=label, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs
-    )
 
 
 class SupplierField(forms.ModelChoiceField):
@@ -163,12 +150,12 @@ class OrderForm(StyledForm):
         required=False,
         choices=[("", gettext_lazy("（供应商币种）")), *Currency.choices],
     )
-    exchange_rate = _decimal(
+    exchange_rate = decimal_field(
         gettext_lazy("汇率"),
         required=False,
         help_text=gettext_lazy("1 单位外币折合人民币；留空则取财务维护的当日汇率，人民币不填。"),
     )
-    expected_date = _date_field(gettext_lazy("预计到货日期"))
+    expected_date = date_field(gettext_lazy("预计到货日期"))
     note = forms.CharField(label=gettext_lazy("备注"), max_length=500, required=False)
 
     def __init__(self, *args: Any, order: PurchaseOrder | None = None, **kwargs: Any) -> None:
@@ -188,16 +175,16 @@ class OrderForm(StyledForm):
 
 class OrderLineForm(StyledForm):
     product = ProductField(label=gettext_lazy("商品"), queryset=Product.objects.all())
-    quantity = _decimal(gettext_lazy("数量"))
-    unit_price = _decimal(gettext_lazy("含税单价"), required=False)
-    tax_rate = _decimal(gettext_lazy("税率（%）"), required=False, initial=Decimal("13"))
+    quantity = decimal_field(gettext_lazy("数量"))
+    unit_price = decimal_field(gettext_lazy("含税单价"), required=False)
+    tax_rate = decimal_field(gettext_lazy("税率（%）"), required=False, initial=Decimal("13"))
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)
 
 
 class ReceiptForm(StyledForm):
-    received_on = _date_field(gettext_lazy("入库日期"), initial=timezone.localdate)
+    received_on = date_field(gettext_lazy("入库日期"), initial=timezone.localdate)
     note = forms.CharField(label=gettext_lazy("备注"), max_length=500, required=False)
 
 
@@ -209,8 +196,8 @@ class ReceiptLineForm(StyledForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "text-end"}),
     )
     lot_number = forms.CharField(label=gettext_lazy("批号"), max_length=60, required=False)
-    production_date = _date_field(gettext_lazy("生产日期"), required=False)
-    expiry_date = _date_field(gettext_lazy("有效期至"), required=False)
+    production_date = date_field(gettext_lazy("生产日期"), required=False)
+    expiry_date = date_field(gettext_lazy("有效期至"), required=False)
 
 
 ReceiptLineFormSet = forms.formset_factory(ReceiptLineForm, extra=0)
@@ -228,7 +215,7 @@ class ReturnForm(StyledForm):
 class ReturnLineForm(StyledForm):
     line = forms.IntegerField(widget=forms.HiddenInput)
     lot = forms.IntegerField(widget=forms.HiddenInput)
-    quantity = _decimal(gettext_lazy("退货数量"), required=False)
+    quantity = decimal_field(gettext_lazy("退货数量"), required=False)
 
 
 ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=0)
@@ -248,23 +235,6 @@ class UnapproveForm(StyledForm):
     )
 
 
-def _put_error(exc: DomainError, header: forms.Form, grids: dict[str, tuple[Any, list[int]]]) -> str:
-    """Put a service refusal on the grid cell it names (`<grid>.<n>.<field>`, n counting the rows
-    handed to the service), or on the header field, or above the form. Returns a message about a
-    whole grid (`installments`: the plan does not add up), which the page shows over that grid."""
-    parts = (exc.field or "").split(".")
-    if parts[0] in grids and len(parts) == 3 and parts[1].isdigit():
-        formset, positions = grids[parts[0]]
-        if int(parts[1]) < len(positions):
-            form = formset.forms[positions[int(parts[1])]]
-            form.add_error(parts[2] if parts[2] in form.fields else None, exc.message)
-            return ""
-    if parts[0] == INSTALLMENTS_PREFIX and len(parts) == 1:
-        return str(exc.message)
-    apply_domain_error(header, exc)
-    return ""
-
-
 # Purchase orders: list -----------------------------------------------------------------------------
 
 
@@ -275,55 +245,6 @@ RETURN_DETAIL = "web:purchase-return-detail"
 SUBMITTED = gettext_lazy("已提交 %(number)s，等待审核。")
 WITHDRAWN = gettext_lazy("已撤回 %(number)s，可以修改后重新提交。")
 CANCELLED = gettext_lazy("已作废 %(number)s。")
-
-Doc = TypeVar("Doc", PurchaseOrder, PurchaseReturn)
-
-
-def _step(
-    request: HttpRequest,
-    doc: Doc,
-    run: Callable[[], object],
-    *,
-    render: Callable[..., HttpResponse],
-    done: Any,
-    detail: str,
-) -> HttpResponse:
-    """One button (submit, withdraw): call the service, or show its refusal on the detail page."""
-    try:
-        run()
-    except DomainError as exc:
-        doc.refresh_from_db()
-        return render(request, doc, action_error=exc.message, status=400)
-    messages.success(request, str(done) % {"number": doc.number})
-    return redirect(detail, doc.pk)
-
-
-def _reasoned_step(
-    request: HttpRequest,
-    doc: Doc,
-    form: forms.Form,
-    run: Callable[[str], object],
-    *,
-    render: Callable[..., HttpResponse],
-    form_name: str,
-    done: Any,
-    detail: str,
-) -> HttpResponse:
-    """A step that needs a reason (cancel, unapprove): the refusal goes onto its form."""
-    if form.is_valid():
-        try:
-            run(form.cleaned_data["reason"])
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, str(done) % {"number": doc.number})
-            return redirect(detail, doc.pk)
-    doc.refresh_from_db()
-    return render(request, doc, status=400, **{form_name: form})
-
-
-def _with_reason(service: Callable[..., object], doc: Any, actor: Any, reason: str) -> object:
-    return service(doc, actor=actor, reason=reason)
 
 
 @permission_required("purchasing.view_purchaseorder", raise_exception=True)
@@ -401,10 +322,10 @@ def _order_rows(order: PurchaseOrder | None) -> list[dict[str, Any]]:
     return [
         {
             "product": str(line.product_id),
-            "quantity": _plain(line.quantity),
-            "unit_price": "" if line.quote_id else _plain(line.unit_price),
-            "tax_rate": _plain(line.tax_rate),
-            "saved_price": _plain(line.unit_price) if line.quote_id else "",
+            "quantity": plain(line.quantity),
+            "unit_price": "" if line.quote_id else plain(line.unit_price),
+            "tax_rate": plain(line.tax_rate),
+            "saved_price": plain(line.unit_price) if line.quote_id else "",
         }
         for line in selectors.order_lines(order)
     ]
@@ -427,7 +348,7 @@ def _quote_prices(products: list[Product]) -> list[dict[str, Any]]:
             "product": q.product_id,
             "currency": q.currency,
             "min": float(q.min_quantity),
-            "price": _plain(q.unit_price),
+            "price": plain(q.unit_price),
         }
         for q in supplier_selectors.valid_quotes([p.pk for p in products])
     ]
@@ -440,7 +361,7 @@ def _order_form(request: HttpRequest, order: PurchaseOrder | None) -> HttpRespon
             "supplier": order.supplier_id,
             "warehouse": order.warehouse_id,
             "currency": order.currency,
-            "exchange_rate": "" if order.currency == BASE_CURRENCY else _plain(order.exchange_rate),
+            "exchange_rate": "" if order.currency == BASE_CURRENCY else plain(order.exchange_rate),
             "expected_date": order.expected_date,
             "note": order.note,
         }
@@ -480,13 +401,14 @@ def _order_form(request: HttpRequest, order: PurchaseOrder | None) -> HttpRespon
             else:
                 saved = order_services.update_order(order, actor=actor, **fields)
         except DomainError as exc:
-            plan_error = _put_error(
+            plan_error = put_grid_error(
                 exc,
                 header,
                 {
                     LINES_PREFIX: (lines, [index for index, _row in filled]),
                     INSTALLMENTS_PREFIX: (plan, plan_positions),
                 },
+                whole=INSTALLMENTS_PREFIX,
             )
         else:
             messages.success(request, _("已保存采购订单 %(number)s。") % {"number": saved.number})
@@ -516,7 +438,7 @@ def _order_form(request: HttpRequest, order: PurchaseOrder | None) -> HttpRespon
         "grid_config": {
             "quotes": _quote_prices(products),
             "supplierCurrencies": header.supplier_currencies,
-            "rates": {c: _plain(r) for c, r in rates.items() if r is not None},
+            "rates": {c: plain(r) for c, r in rates.items() if r is not None},
             "supplier": str(header["supplier"].value() or ""),
             "currency": str(header["currency"].value() or ""),
             "baseCurrency": BASE_CURRENCY,
@@ -623,9 +545,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     run = partial(order_services.submit_order, order, actor=acting_employee(request))
-    return _step(
-        request, order, run, render=_render_order, done=SUBMITTED, detail="web:purchase-order-detail"
-    )
+    return step(request, order, run, render=_render_order, done=SUBMITTED, detail="web:purchase-order-detail")
 
 
 @require_POST
@@ -633,20 +553,18 @@ def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def order_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     run = partial(order_services.withdraw_order, order, actor=acting_employee(request))
-    return _step(
-        request, order, run, render=_render_order, done=WITHDRAWN, detail="web:purchase-order-detail"
-    )
+    return step(request, order, run, render=_render_order, done=WITHDRAWN, detail="web:purchase-order-detail")
 
 
 @require_POST
 @permission_required("purchasing.change_purchaseorder", raise_exception=True)
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    return _reasoned_step(
+    return reasoned_step(
         request,
         order,
         ReasonForm(request.POST),
-        partial(_with_reason, order_services.cancel_order, order, acting_employee(request)),
+        with_reason(order_services.cancel_order, order, acting_employee(request)),
         render=_render_order,
         form_name="cancel_form",
         done=CANCELLED,
@@ -659,11 +577,11 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def order_unapprove(request: HttpRequest, pk: int) -> HttpResponse:
     """反审核, by one of the approvers (the service checks who may)."""
     order = _order_or_404(request, pk)
-    return _reasoned_step(
+    return reasoned_step(
         request,
         order,
         UnapproveForm(request.POST),
-        partial(_with_reason, order_services.unapprove_order, order, acting_employee(request)),
+        with_reason(order_services.unapprove_order, order, acting_employee(request)),
         render=_render_order,
         form_name="unapprove_form",
         done=gettext_lazy("已反审核 %(number)s，订单回到草稿。"),
@@ -691,7 +609,7 @@ def receipt_create(request: HttpRequest, pk: int) -> HttpResponse:
     formset = ReceiptLineFormSet(
         form_data(request),
         prefix=LINES_PREFIX,
-        initial=[{"line": line.pk, "quantity": _plain(line.open_quantity)} for line in open_lines],
+        initial=[{"line": line.pk, "quantity": plain(line.open_quantity)} for line in open_lines],
     )
     if request.method == "POST" and header.is_valid() and formset.is_valid():
         wanted = [
@@ -718,7 +636,7 @@ def receipt_create(request: HttpRequest, pk: int) -> HttpResponse:
                 note=header.cleaned_data["note"],
             )
         except DomainError as exc:
-            _put_error(exc, header, {LINES_PREFIX: (formset, [index for index, _row in wanted])})
+            put_grid_error(exc, header, {LINES_PREFIX: (formset, [index for index, _row in wanted])})
         else:
             messages.success(
                 request,
@@ -794,7 +712,7 @@ def _return_initial(order: PurchaseOrder, doc: PurchaseReturn | None) -> list[di
             key = (line.order_line_id, line.lot_id)
             asked[key] = asked.get(key, ZERO) + line.quantity
     keys = sorted(k for k in {*left, *asked} if left.get(k, ZERO) > 0 or k in asked)
-    return [{"line": line, "lot": lot, "quantity": _plain(asked.get((line, lot)))} for line, lot in keys]
+    return [{"line": line, "lot": lot, "quantity": plain(asked.get((line, lot)))} for line, lot in keys]
 
 
 def _return_form(request: HttpRequest, order: PurchaseOrder, doc: PurchaseReturn | None) -> HttpResponse:
@@ -818,7 +736,7 @@ def _return_form(request: HttpRequest, order: PurchaseOrder, doc: PurchaseReturn
             else:
                 saved = return_services.update_return(doc, actor=actor, lines=inputs, reason=reason)
         except DomainError as exc:
-            _put_error(exc, header, {LINES_PREFIX: (formset, [index for index, _row in wanted])})
+            put_grid_error(exc, header, {LINES_PREFIX: (formset, [index for index, _row in wanted])})
         else:
             messages.success(request, _("已保存采购退货单 %(number)s。") % {"number": saved.number})
             return redirect("web:purchase-return-detail", saved.pk)
@@ -935,9 +853,7 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
     run = partial(return_services.submit_return, doc, actor=acting_employee(request))
-    return _step(
-        request, doc, run, render=_render_return, done=SUBMITTED, detail="web:purchase-return-detail"
-    )
+    return step(request, doc, run, render=_render_return, done=SUBMITTED, detail="web:purchase-return-detail")
 
 
 @require_POST
@@ -945,20 +861,18 @@ def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def return_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
     run = partial(return_services.withdraw_return, doc, actor=acting_employee(request))
-    return _step(
-        request, doc, run, render=_render_return, done=WITHDRAWN, detail="web:purchase-return-detail"
-    )
+    return step(request, doc, run, render=_render_return, done=WITHDRAWN, detail="web:purchase-return-detail")
 
 
 @require_POST
 @permission_required("purchasing.change_purchasereturn", raise_exception=True)
 def return_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
-    return _reasoned_step(
+    return reasoned_step(
         request,
         doc,
         ReasonForm(request.POST),
-        partial(_with_reason, return_services.cancel_return, doc, acting_employee(request)),
+        with_reason(return_services.cancel_return, doc, acting_employee(request)),
         render=_render_return,
         form_name="cancel_form",
         done=CANCELLED,

@@ -49,14 +49,23 @@ from maoyi.org.scope import employee_of
 from maoyi.sales import profit, selectors, shipping_selectors
 from maoyi.sales.models import PriceSource, SalesOrder, SalesOrderLine
 from maoyi.sales.services import orders as order_services
-from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
+from maoyi.web.common import (
+    acting_employee,
+    chosen_tab,
+    form_data,
+    or_404,
+    reasoned_step,
+    record_panels,
+    step,
+    with_reason,
+)
 from maoyi.web.finance.forms import (
     INSTALLMENTS_PREFIX,
     InstallmentFormSet,
     installment_inputs,
     installment_rows,
 )
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.forms import StyledForm, date_field, decimal_field, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import (
     LINES_PREFIX,
@@ -98,33 +107,12 @@ CANCELLED = gettext_lazy("已作废 %(number)s。")
 UNAPPROVED = gettext_lazy("已反审核 %(number)s，预留已释放，应收款已红冲，订单回到草稿。")
 
 
-def _plain(value: Decimal | None) -> str:
-    """A stored decimal as a person types it: 12.5000 → 12.5."""
-    return "" if value is None else f"{value.normalize():f}"
-
-
 def _id(value: Any) -> int | None:
     text = str(value or "")
     return int(text) if text.isdigit() else None
 
 
 # Forms ---------------------------------------------------------------------------------------------
-
-
-def _date_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
-def _decimal(label: Any, **kwargs: Any) -> forms.DecimalField:
-    # No decimal places here: the service's rules (and messages) decide.
-    return forms.DecimalField(
-        label=label, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs
-    )
 
 
 class CustomerField(forms.ModelChoiceField):
@@ -164,8 +152,8 @@ class OrderForm(StyledForm):
         queryset=Warehouse.objects.none(),
         empty_label=gettext_lazy("请选择仓库"),
     )
-    order_date = _date_field(gettext_lazy("订单日期"), initial=timezone.localdate)
-    delivery_date = _date_field(gettext_lazy("要求交货日期"), required=False)
+    order_date = date_field(gettext_lazy("订单日期"), initial=timezone.localdate)
+    delivery_date = date_field(gettext_lazy("要求交货日期"), required=False)
     contract = ContractField(
         label=gettext_lazy("合同"),
         queryset=Contract.objects.none(),
@@ -204,10 +192,10 @@ class OrderForm(StyledForm):
 
 class OrderLineForm(StyledForm):
     product = ProductField(label=gettext_lazy("商品"), queryset=Product.objects.all())
-    quantity = _decimal(gettext_lazy("数量"))
-    unit_price = _decimal(gettext_lazy("含税单价"), required=False)
-    discount_rate = _decimal(gettext_lazy("折扣（%）"), required=False)
-    tax_rate = _decimal(gettext_lazy("税率（%）"), required=False)
+    quantity = decimal_field(gettext_lazy("数量"))
+    unit_price = decimal_field(gettext_lazy("含税单价"), required=False)
+    discount_rate = decimal_field(gettext_lazy("折扣（%）"), required=False)
+    tax_rate = decimal_field(gettext_lazy("税率（%）"), required=False)
     below_min_reason = forms.CharField(label=gettext_lazy("低价原因"), max_length=500, required=False)
 
 
@@ -221,23 +209,6 @@ class UnapproveForm(StyledForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-def _put_error(exc: DomainError, header: forms.Form, grids: dict[str, tuple[Any, list[int]]]) -> str:
-    """Put a service refusal on the grid cell it names (`<grid>.<n>.<field>`, n counting the rows
-    handed to the service), or on the header field, or above the form. Returns a message about the
-    whole plan (`installments`: it does not add up), which the page shows over that grid."""
-    parts = (exc.field or "").split(".")
-    if parts[0] in grids and len(parts) == 3 and parts[1].isdigit():
-        formset, positions = grids[parts[0]]
-        if int(parts[1]) < len(positions) and positions[int(parts[1])] < len(formset.forms):
-            form = formset.forms[positions[int(parts[1])]]
-            form.add_error(parts[2] if parts[2] in form.fields else None, exc.message)
-            return ""
-    if parts[0] == INSTALLMENTS_PREFIX and len(parts) == 1:
-        return str(exc.message)
-    apply_domain_error(header, exc)
-    return ""
 
 
 def _writer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -280,7 +251,7 @@ def _shipped(lines: Any) -> dict[str, Any]:
     ordered = sum((line.quantity for line in lines), ZERO)
     shipped = sum((line.shipped_quantity for line in lines), ZERO)
     done = bool(ordered) and shipped >= ordered
-    return {"ordered": _plain(ordered), "shipped": _plain(shipped), "done": done}
+    return {"ordered": plain(ordered), "shipped": plain(shipped), "done": done}
 
 
 @permission_required("sales.view_salesorder", raise_exception=True)
@@ -353,12 +324,12 @@ def _saved_rows(order: SalesOrder | None) -> list[dict[str, Any]]:
         rows.append(
             {
                 "product": str(line.product_id),
-                "quantity": _plain(line.quantity),
-                "unit_price": _plain(line.unit_price) if typed else "",
-                "discount_rate": _plain(line.discount_rate) if line.discount_rate else "",
-                "tax_rate": _plain(line.tax_rate),
+                "quantity": plain(line.quantity),
+                "unit_price": plain(line.unit_price) if typed else "",
+                "discount_rate": plain(line.discount_rate) if line.discount_rate else "",
+                "tax_rate": plain(line.tax_rate),
                 "below_min_reason": line.below_min_reason,
-                "saved_price": "" if typed else _plain(line.unit_price),
+                "saved_price": "" if typed else plain(line.unit_price),
             }
         )
     return rows
@@ -372,7 +343,7 @@ def _preset_rows(source: Quote | Contract | None) -> list[dict[str, Any]]:
     return [
         {
             "product": str(line.product_id),
-            "quantity": _plain(line.quantity),
+            "quantity": plain(line.quantity),
             "unit_price": "",
             "discount_rate": "",
             "tax_rate": "13",
@@ -486,13 +457,14 @@ def _order_form(
             saved = _save(request, order, quote, header, lines, plan)
         except DomainError as exc:
             line_positions = list(range(len(lines.forms))) if quote is not None else _line_inputs(lines)[1]
-            plan_error = _put_error(
+            plan_error = put_grid_error(
                 exc,
                 header,
                 {
                     LINES_PREFIX: (lines, line_positions),
                     INSTALLMENTS_PREFIX: (plan, installment_inputs(plan)[1]),
                 },
+                whole=INSTALLMENTS_PREFIX,
             )
         else:
             messages.success(request, _("已保存销售订单 %(number)s。") % {"number": saved.number})
@@ -597,10 +569,10 @@ def _unsaved_line(product: Product, quantity: Decimal, price: Decimal, row: dict
 def _figures(found: Any) -> dict[str, str]:
     """On hand, reserved, available and incoming of one warehouse, as the grid shows them."""
     return {
-        "on_hand": _plain(found.on_hand),
-        "reserved": _plain(found.reserved),
-        "available": _plain(found.available),
-        "incoming": _plain(found.incoming),
+        "on_hand": plain(found.on_hand),
+        "reserved": plain(found.reserved),
+        "available": plain(found.available),
+        "incoming": plain(found.incoming),
     }
 
 
@@ -608,9 +580,9 @@ def _shortage_text(shortage: selectors.Shortage) -> str:
     """可用 40，缺 20，在途 100，预计 2026-12-05 到货: the incoming part only when goods are coming,
     the date only when the incoming registry knows it."""
     figures = {
-        "available": _plain(shortage.available),
-        "missing": _plain(shortage.missing),
-        "incoming": _plain(shortage.incoming),
+        "available": plain(shortage.available),
+        "missing": plain(shortage.missing),
+        "incoming": plain(shortage.incoming),
         "date": shortage.expected_date.isoformat() if shortage.expected_date else "",
     }
     if shortage.incoming <= 0:
@@ -643,13 +615,13 @@ def _row_figures(
         "product": product,
         "here": _figures(figures.here) if figures else None,
         "others": [{"warehouse": o.warehouse, **_figures(o)} for o in others],
-        "others_available": _plain(sum((o.available for o in others), ZERO)),
+        "others_available": plain(sum((o.available for o in others), ZERO)),
         "short": _shortage_text(shortage) if shortage else "",
-        "proposal": {"price": _plain(proposal.price), "source": PriceSource(proposal.source).label}
+        "proposal": {"price": plain(proposal.price), "source": PriceSource(proposal.source).label}
         if proposal
         else None,
         "amount": line.amount if line is not None else None,
-        "min_price": _plain(product.min_sale_price),
+        "min_price": plain(product.min_sale_price),
         "below_min": line is not None and selectors.below_min_price(product, line.net_price),
     }
 
@@ -764,12 +736,12 @@ def _render_order(
     lines = selectors.order_lines(order)
     for line in lines:
         line.figures = {  # type: ignore[attr-defined]
-            "quantity": _plain(line.quantity),
-            "discount": _plain(line.discount_rate),
+            "quantity": plain(line.quantity),
+            "discount": plain(line.discount_rate),
             "net_price": line.net_price,
-            "tax_rate": _plain(line.tax_rate),
-            "shipped": _plain(line.shipped_quantity),
-            "returned": _plain(line.returned_quantity),
+            "tax_rate": plain(line.tax_rate),
+            "shipped": plain(line.shipped_quantity),
+            "returned": plain(line.returned_quantity),
         }
     if order.status in BEFORE_APPROVAL:
         for shortage in selectors.order_shortages(order):
@@ -830,46 +802,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_order(request, _order_or_404(request, pk))
 
 
-def _step(request: HttpRequest, order: SalesOrder, run: Callable[[], object], *, done: Any) -> HttpResponse:
-    """One button (submit, withdraw): call the service, or show its refusal on the detail page."""
-    try:
-        run()
-    except DomainError as exc:
-        order.refresh_from_db()
-        return _render_order(request, order, action_error=str(exc.message), status=400)
-    messages.success(request, str(done) % {"number": order.number})
-    return redirect(ORDER_DETAIL, order.pk)
-
-
-def _reasoned_step(
-    request: HttpRequest,
-    order: SalesOrder,
-    form: forms.Form,
-    service: Callable[..., object],
-    *,
-    form_name: str,
-    done: Any,
-) -> HttpResponse:
-    """A step that needs a reason (cancel, unapprove): the refusal goes onto its form."""
-    if form.is_valid():
-        try:
-            service(order, actor=acting_employee(request), reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, str(done) % {"number": order.number})
-            return redirect(ORDER_DETAIL, order.pk)
-    order.refresh_from_db()
-    forms_: dict[str, Any] = {form_name: form}
-    return _render_order(request, order, status=400, **forms_)
-
-
 @require_POST
 @permission_required("sales.change_salesorder", raise_exception=True)
 def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     run = partial(order_services.submit_order, order, actor=acting_employee(request))
-    return _step(request, order, run, done=SUBMITTED)
+    return step(request, order, run, render=_render_order, done=SUBMITTED, detail=ORDER_DETAIL)
 
 
 @require_POST
@@ -877,20 +815,22 @@ def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def order_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     run = partial(order_services.withdraw_order, order, actor=acting_employee(request))
-    return _step(request, order, run, done=WITHDRAWN)
+    return step(request, order, run, render=_render_order, done=WITHDRAWN, detail=ORDER_DETAIL)
 
 
 @require_POST
 @permission_required("sales.change_salesorder", raise_exception=True)
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    return _reasoned_step(
+    return reasoned_step(
         request,
         order,
         ReasonForm(request.POST),
-        order_services.cancel_order,
+        with_reason(order_services.cancel_order, order, acting_employee(request)),
+        render=_render_order,
         form_name="cancel_form",
         done=CANCELLED,
+        detail=ORDER_DETAIL,
     )
 
 
@@ -899,13 +839,15 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def order_unapprove(request: HttpRequest, pk: int) -> HttpResponse:
     """反审核, by one of the approvers (the service checks who may)."""
     order = _order_or_404(request, pk)
-    return _reasoned_step(
+    return reasoned_step(
         request,
         order,
         UnapproveForm(request.POST),
-        order_services.unapprove_order,
+        with_reason(order_services.unapprove_order, order, acting_employee(request)),
+        render=_render_order,
         form_name="unapprove_form",
         done=UNAPPROVED,
+        detail=ORDER_DETAIL,
     )
 
 

@@ -8,7 +8,6 @@ one selector or service and renders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -33,10 +32,19 @@ from maoyi.sales import selectors as order_selectors
 from maoyi.sales import shipping_selectors as selectors
 from maoyi.sales.models import SalesOrder, SalesReturn
 from maoyi.sales.services import returns as return_services
-from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.common import (
+    acting_employee,
+    chosen_tab,
+    form_data,
+    or_404,
+    reasoned_step,
+    record_panels,
+    step,
+    with_reason,
+)
+from maoyi.web.forms import StyledForm, apply_domain_error, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
-from maoyi.web.sales.shipping import order_url, put_line_error
+from maoyi.web.sales.shipping import order_url
 from maoyi.web.stock_documents.forms import LINES_PREFIX, ReasonForm, WarehouseField
 
 ZERO = Decimal("0")
@@ -59,10 +67,6 @@ DETAIL = "web:sales-return-detail"
 SUBMITTED = gettext_lazy("已提交 %(number)s，等待审核。")
 WITHDRAWN = gettext_lazy("已撤回 %(number)s，可以修改后重新提交。")
 CANCELLED = gettext_lazy("已作废 %(number)s。")
-
-
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
 
 
 # Forms ---------------------------------------------------------------------------------------------
@@ -115,24 +119,6 @@ class ReceiveForm(StyledForm):
 # Workflow steps (the purchasing pages' pattern) -----------------------------------------------------
 
 
-def _step(
-    request: HttpRequest,
-    doc: SalesReturn,
-    run: Callable[[], object],
-    *,
-    render: Callable[..., HttpResponse],
-    done: Any,
-) -> HttpResponse:
-    """One button (submit, withdraw): call the service, or show its refusal on the detail page."""
-    try:
-        run()
-    except DomainError as exc:
-        doc.refresh_from_db()
-        return render(request, doc, action_error=exc.message, status=400)
-    messages.success(request, str(done) % {"number": doc.number})
-    return redirect(DETAIL, doc.pk)
-
-
 # The return form -----------------------------------------------------------------------------------
 
 
@@ -145,7 +131,7 @@ def _return_form(request: HttpRequest, order: SalesOrder, doc: SalesReturn | Non
         for line in doc.lines.all():
             asked[line.shipment_line_id] = asked.get(line.shipment_line_id, ZERO) + line.quantity
     shown = [r for r in returnable if r.returnable > 0 or r.line.pk in asked]
-    initial = [{"shipment_line": r.line.pk, "quantity": _plain(asked.get(r.line.pk))} for r in shown]
+    initial = [{"shipment_line": r.line.pk, "quantity": plain(asked.get(r.line.pk))} for r in shown]
     warehouse = doc.warehouse if doc else order.warehouse
     header = ReturnForm(
         form_data(request),
@@ -175,7 +161,7 @@ def _return_form(request: HttpRequest, order: SalesOrder, doc: SalesReturn | Non
             else:
                 saved = return_services.update_return(doc, actor=actor, **fields)
         except DomainError as exc:
-            put_line_error(exc, header, formset, [index for index, _row in wanted])
+            put_grid_error(exc, header, {LINES_PREFIX: (formset, [index for index, _row in wanted])})
         else:
             messages.success(request, _("已保存销售退货单 %(number)s。") % {"number": saved.number})
             return redirect(DETAIL, saved.pk)
@@ -307,7 +293,7 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
     run = partial(return_services.submit_return, doc, actor=acting_employee(request))
-    return _step(request, doc, run, render=_render_return, done=SUBMITTED)
+    return step(request, doc, run, render=_render_return, done=SUBMITTED, detail=DETAIL)
 
 
 @require_POST
@@ -315,7 +301,7 @@ def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def return_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _return_or_404(request, pk)
     run = partial(return_services.withdraw_return, doc, actor=acting_employee(request))
-    return _step(request, doc, run, render=_render_return, done=WITHDRAWN)
+    return step(request, doc, run, render=_render_return, done=WITHDRAWN, detail=DETAIL)
 
 
 @require_POST
@@ -323,19 +309,16 @@ def return_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def return_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """作废 with a reason; the refusal goes onto the cancel form."""
     doc = _return_or_404(request, pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            return_services.cancel_return(
-                doc, actor=acting_employee(request), reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, str(CANCELLED) % {"number": doc.number})
-            return redirect(DETAIL, doc.pk)
-    doc.refresh_from_db()
-    return _render_return(request, doc, cancel_form=form, status=400)
+    return reasoned_step(
+        request,
+        doc,
+        ReasonForm(request.POST),
+        with_reason(return_services.cancel_return, doc, acting_employee(request)),
+        render=_render_return,
+        form_name="cancel_form",
+        done=CANCELLED,
+        detail=DETAIL,
+    )
 
 
 @require_POST

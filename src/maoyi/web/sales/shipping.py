@@ -35,7 +35,7 @@ from maoyi.sales.models import SalesOrder, SalesOrderLine, Shipment
 from maoyi.sales.services import shipments as shipment_services
 from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
 from maoyi.web.documents import document_url
-from maoyi.web.forms import StyledForm, apply_domain_error
+from maoyi.web.forms import StyledForm, apply_domain_error, date_field, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import LINES_PREFIX
 
@@ -54,20 +54,6 @@ SHIPMENT_TABS = {
 }
 
 
-def _plain(value: Decimal | None) -> str:
-    """A stored decimal as a person types it: 12.5000 → 12.5."""
-    return "" if value is None else f"{value.normalize():f}"
-
-
-def _date_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
 def _day(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -84,7 +70,7 @@ def order_url(pk: int) -> str:
 
 
 class ShipmentForm(StyledForm):
-    shipped_on = _date_field(gettext_lazy("发货日期"), initial=timezone.localdate)
+    shipped_on = date_field(gettext_lazy("发货日期"), initial=timezone.localdate)
     carrier = forms.CharField(label=gettext_lazy("承运商"), max_length=100, required=False)
     tracking_number = forms.CharField(label=gettext_lazy("运单号"), max_length=100, required=False)
     note = forms.CharField(label=gettext_lazy("备注"), max_length=500, required=False)
@@ -105,20 +91,8 @@ ShipmentLineFormSet = forms.formset_factory(ShipmentLineForm, extra=0)
 
 
 class DeliverForm(StyledForm):
-    delivered_on = _date_field(gettext_lazy("签收日期"), initial=timezone.localdate)
+    delivered_on = date_field(gettext_lazy("签收日期"), initial=timezone.localdate)
     signed_by = forms.CharField(label=gettext_lazy("签收人"), max_length=60, required=False)
-
-
-def put_line_error(exc: DomainError, header: forms.Form, formset: Any, positions: list[int]) -> None:
-    """Put a service refusal on the grid cell it names (`lines.<n>.<field>`, n counting the rows
-    handed to the service), else on the header field it names or above the form."""
-    parts = (exc.field or "").split(".")
-    if parts[0] == LINES_PREFIX and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(positions):
-        form = formset.forms[positions[int(parts[1])]]
-        visible = parts[2] in form.fields and not form.fields[parts[2]].widget.is_hidden
-        form.add_error(parts[2] if visible else None, exc.message)
-        return
-    apply_domain_error(header, exc)
 
 
 # 待发货 ----------------------------------------------------------------------------------------------
@@ -167,7 +141,7 @@ def _lot_choices(order: SalesOrder, lines: list[SalesOrderLine]) -> dict[int, li
                     "id": balance.lot_id,
                     "number": balance.lot.lot_number,
                     "expiry": expiry,
-                    "on_hand": _plain(balance.on_hand),
+                    "on_hand": plain(balance.on_hand),
                     "expired": expiry is not None and expiry < today,
                 }
             )
@@ -191,7 +165,7 @@ def shipment_create(request: HttpRequest, pk: int) -> HttpResponse:
     formset = ShipmentLineFormSet(
         form_data(request),
         prefix=LINES_PREFIX,
-        initial=[{"line": line.pk, "quantity": _plain(line.open_quantity)} for line in open_lines],
+        initial=[{"line": line.pk, "quantity": plain(line.open_quantity)} for line in open_lines],
     )
     if request.method == "POST" and header.is_valid() and formset.is_valid():
         wanted = [
@@ -217,7 +191,7 @@ def shipment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
             )
         except DomainError as exc:
-            put_line_error(exc, header, formset, [index for index, _row in wanted])
+            put_grid_error(exc, header, {LINES_PREFIX: (formset, [index for index, _row in wanted])})
         else:
             messages.success(
                 request,

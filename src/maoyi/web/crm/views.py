@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.core.tabular import Kind
 from maoyi.crm import selectors, services
 from maoyi.crm.models import Customer, CustomerKind, CustomerLevel
 from maoyi.finance.models import Direction
@@ -25,6 +26,7 @@ from maoyi.org import scope
 from maoyi.org.models import Employee
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.crm.forms import CheckForm, CustomerForm
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.finance.party_money import party_money
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
@@ -40,6 +42,18 @@ def _owner_choices(request: HttpRequest) -> list[Employee]:
     """The owners the list can be filtered by: the employees in the user's scope who own customers."""
     owned = selectors.customers(request.user).exclude(owner=None).values("owner")
     return list(scope.visible(request.user, Employee.objects.filter(pk__in=owned)).order_by("pinyin"))
+
+
+# The list's columns in its Excel export (导出), as on screen.
+CUSTOMER_COLUMNS = [
+    ExportColumn(gettext_lazy("客户名称"), key="name"),
+    ExportColumn(gettext_lazy("客户类型"), key="get_kind_display"),
+    ExportColumn(gettext_lazy("客户等级"), key="get_level_display"),
+    ExportColumn(gettext_lazy("电话"), key="phone"),
+    ExportColumn(gettext_lazy("负责人"), getter=lambda c: c.owner.name if c.owner else _("公海")),
+    ExportColumn(gettext_lazy("信用额度"), key="credit_limit", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("最近跟进"), key="last_activity_at", kind=Kind.DATE),
+]
 
 
 @permission_required("crm.view_customer", raise_exception=True)
@@ -59,6 +73,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.customers(
         request.user, search=search, kind=kind, level=level, owner=owner, pool=pool, ordering=ordering
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, CUSTOMER_COLUMNS, gettext_lazy("客户"))
     context = {
         "listing": paginate(request, qs, ordering=ordering),
         "q": search,

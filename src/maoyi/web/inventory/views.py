@@ -16,13 +16,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy
 
 from maoyi.catalog import selectors as catalog_selectors
 from maoyi.catalog.models import Product
+from maoyi.core.tabular import Kind
 from maoyi.inventory import selectors
 from maoyi.inventory.models import Lot, MoveKind, Warehouse
 from maoyi.sales import shipping_selectors
 from maoyi.web.common import or_404
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.lists import PAGE_SIZES, paginate
 
 COST_PERMISSION = "inventory.view_stockmove"
@@ -121,6 +124,23 @@ def _with_subtotals(
     return lines
 
 
+# The list's columns in its Excel export (导出), as on screen; rows are `selectors.valued` ones.
+BALANCE_COLUMNS = [
+    ExportColumn(gettext_lazy("商品编码"), key="balance.product.code"),
+    ExportColumn(gettext_lazy("商品"), key="balance.product.name"),
+    ExportColumn(gettext_lazy("规格"), key="balance.product.specification"),
+    ExportColumn(gettext_lazy("仓库"), key="balance.warehouse.name"),
+    ExportColumn(gettext_lazy("批号"), getter=lambda row: str(row.balance.lot)),
+    ExportColumn(gettext_lazy("有效期至"), key="balance.lot.expiry_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("现存量"), key="balance.on_hand", kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("单位"), key="balance.product.unit"),
+]
+BALANCE_COST_COLUMNS = [
+    ExportColumn(gettext_lazy("平均单位成本"), key="unit_cost", kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("金额"), key="value", kind=Kind.MONEY),
+]
+
+
 @permission_required("inventory.view_stockbalance", raise_exception=True)
 def balance_list(request: HttpRequest) -> HttpResponse:
     see_cost = request.user.has_perm(COST_PERMISSION)
@@ -140,6 +160,9 @@ def balance_list(request: HttpRequest) -> HttpResponse:
         ordering=ordering,
         today=today,
     )
+    if wants_xlsx(request):
+        columns = BALANCE_COLUMNS + (BALANCE_COST_COLUMNS if see_cost else [])
+        return xlsx_response(request, qs, columns, gettext_lazy("库存余额"), prepare=selectors.valued)
     listing = paginate(request, qs, ordering=ordering)
     page_pairs = {(row.product_id, row.warehouse_id) for row in listing.page.object_list}
     totals = selectors.balance_totals(qs, pairs=page_pairs)

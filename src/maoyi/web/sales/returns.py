@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from maoyi.approvals.selectors import history_of as approval_steps
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
+from maoyi.core.tabular import Kind
 from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
 from maoyi.sales import selectors as order_selectors
@@ -42,6 +43,7 @@ from maoyi.web.common import (
     step,
     with_reason,
 )
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.sales.shipping import order_url
@@ -213,11 +215,27 @@ def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Lists ---------------------------------------------------------------------------------------------
 
 
+# The list's columns in its Excel export (导出), as on screen.
+RETURN_COLUMNS = [
+    ExportColumn(gettext_lazy("退货单号"), key="number"),
+    ExportColumn(gettext_lazy("销售订单"), key="order.number"),
+    ExportColumn(gettext_lazy("客户"), key="order.customer.name"),
+    ExportColumn(gettext_lazy("退回仓库"), key="warehouse.name"),
+    ExportColumn(gettext_lazy("退款金额"), key="amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("状态"), key="get_status_display"),
+    ExportColumn(gettext_lazy("退货原因"), key="reason"),
+    ExportColumn(gettext_lazy("负责人"), key="owner.name"),
+    ExportColumn(gettext_lazy("创建时间"), key="created_at", kind=Kind.DATETIME),
+]
+
+
 def _return_list(request: HttpRequest, *, to_receive: bool) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     status = "" if to_receive else request.GET.get("status", "")
     status = status if status in RETURN_STATUSES else ""
     qs = selectors.returns(request.user, search=search, status=status, to_receive=to_receive)
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, RETURN_COLUMNS, gettext_lazy("销售退货"))
     listing = paginate(request, qs.prefetch_related("lines"))
     context = {
         "listing": listing,

@@ -81,6 +81,16 @@ def sort_link(listing: Any, field: str) -> str:
     return listing.querystring(o=target, page="")
 
 
+@register.simple_tag(takes_context=True)
+def export_query(context: Any) -> str:
+    """The current list's query string (its filters and ordering) asking for the .xlsx export."""
+    from urllib.parse import urlencode
+
+    request = context["request"]
+    params = [(k, v) for k, v in request.GET.items() if k not in ("page", "format")]
+    return urlencode([*params, ("format", "xlsx")])
+
+
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key, "") if hasattr(mapping, "get") else ""

@@ -14,8 +14,8 @@ from maoyi.org.models import Employee
 
 pytestmark = pytest.mark.django_db
 
-ORDER = ["工作台", "审批", "客户", "销售", "采购", "商品", "库存", "财务", "组织架构", "系统设置"]
-BASE = {"工作台", "审批", "商品", "库存"}
+ORDER = ["工作台", "审批", "客户", "销售", "采购", "商品", "库存", "财务", "报表", "组织架构", "系统设置"]
+BASE = {"工作台", "审批", "商品", "库存", "报表"}  # 报表: everyone sees stock, so 库存报表
 # What each built-in role adds to the modules everyone has (工作台, 审批, 商品, 库存).
 ROLE_MODULES = {
     "admin": {"客户", "销售", "采购", "财务", "组织架构", "系统设置"},
@@ -91,6 +91,7 @@ def test_the_language_switch_turns_the_pages_english(company, client_for) -> Non
         "Products",
         "Stock",
         "Finance",
+        "Reports",
     ]
 
 
@@ -131,3 +132,13 @@ def test_only_the_most_specific_sidebar_page_is_current(company) -> None:
     current = [str(p["label"]) for m in entries for p in m["pages"] if p["active"]]
     assert current == ["待入库"]
     assert [m["key"] for m in entries if m["active"]] == ["purchasing"]
+
+
+def test_a_page_needing_two_permissions_is_listed_only_to_who_has_both(company, client_for) -> None:
+    """毛利分析 needs the sales orders and the cost of goods: a manager has both, a purchaser (who
+    sees costs but not sales orders) and a salesperson (the other way round) do not."""
+    url = reverse("web:report-profit")
+    assert url in client_for(company.manager_a).get(reverse("web:home")).content.decode()
+    for employee in (company.purchaser, company.rep_a1):
+        assert url not in client_for(employee).get(reverse("web:home")).content.decode()
+        assert client_for(employee).get(url).status_code == 403

@@ -284,7 +284,7 @@ def ledger_mismatches() -> list[str]:
 # Reads for the stock pages and the stock API ------------------------------------------------------
 
 
-def _unexpired(today: dt.date, prefix: str = "lot__") -> Q:
+def unexpired(today: dt.date, prefix: str = "lot__") -> Q:
     """A lot is good through its expiry date; a lot without one never expires. Written as one
     comparison (no OR), so SQLite does not start from the expiry index and sort every row."""
     expiry = Coalesce(F(f"{prefix}expiry_date"), Value(NEVER_EXPIRES))
@@ -312,7 +312,7 @@ def availability_totals(
     usable = {
         (r["product_id"], r["warehouse_id"]): r["total"]
         for r in StockBalance.objects.filter(product_id__in=ids, warehouse_id__in=warehouse_ids)
-        .filter(_unexpired(today))
+        .filter(unexpired(today))
         .values("product_id", "warehouse_id")
         .annotate(total=Sum("on_hand"))
     }
@@ -382,7 +382,7 @@ def balance_list(
     today = today or timezone.localdate()
     qs = balances(product=product, warehouse=warehouse, search=search)
     if not include_expired:
-        qs = qs.filter(_unexpired(today))
+        qs = qs.filter(unexpired(today))
     if ordering.lstrip("-") == "value":
         qs = qs.annotate(
             value_order=ExpressionWrapper(
@@ -609,7 +609,7 @@ def stock_balances(*, search: str = "", today: dt.date | None = None) -> QuerySe
     today = today or timezone.localdate()
     usable = (
         StockBalance.objects.filter(product=OuterRef("product"), warehouse=OuterRef("warehouse"))
-        .filter(_unexpired(today))
+        .filter(unexpired(today))
         .values("product")
         .annotate(total=Sum("on_hand"))
         .values("total")

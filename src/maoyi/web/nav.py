@@ -1,5 +1,5 @@
 """The sidebar: modules and their pages, each shown only to users holding its permission.
-Later issues add their modules here (sales, reports)."""
+Later issues add their modules here."""
 
 from __future__ import annotations
 
@@ -15,8 +15,14 @@ from django.utils.translation import pgettext_lazy
 class Page:
     label: Any
     url_name: str
-    permission: str | None = None  # None: every signed-in employee
+    permission: str | tuple[str, ...] | None = None  # None: every signed-in employee; a tuple: all of them
     icon: str = "point"
+
+    def allowed(self, user: Any) -> bool:
+        if self.permission is None:
+            return True
+        wanted = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return all(user.has_perm(p) for p in wanted)
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,17 @@ MODULES: tuple[Module, ...] = (
         ),
     ),
     Module(
+        "reports",
+        _("报表"),
+        "chart-bar",
+        (
+            Page(_("销售统计"), "web:report-sales", "sales.view_salesorder"),
+            Page(_("毛利分析"), "web:report-profit", ("sales.view_salesorder", "inventory.view_stockmove")),
+            Page(_("库存报表"), "web:report-stock", "inventory.view_stockbalance"),
+            Page(_("收发存汇总"), "web:report-stock-movement", "inventory.view_stockbalance"),
+        ),
+    ),
+    Module(
         "org",
         _("组织架构"),
         "sitemap",
@@ -153,7 +170,7 @@ def sidebar(user: Any, current_path: str) -> list[dict[str, Any]]:
     for module in MODULES:
         pages = []
         for page in module.pages:
-            if page.permission is None or user.has_perm(page.permission):
+            if page.allowed(user):
                 url = reverse(page.url_name)
                 matches = current_path == url or (url != "/" and current_path.startswith(url))
                 pages.append({"label": page.label, "url": url, "active": matches, "icon": page.icon})
@@ -179,9 +196,4 @@ def sidebar(user: Any, current_path: str) -> list[dict[str, Any]]:
 
 
 def allowed_url_names(user: Any) -> set[str]:
-    return {
-        page.url_name
-        for module in MODULES
-        for page in module.pages
-        if page.permission is None or user.has_perm(page.permission)
-    }
+    return {page.url_name for module in MODULES for page in module.pages if page.allowed(user)}

@@ -31,5 +31,6 @@ urlpatterns = [
     path("crm/", include("maoyi.web.crm.urls")),
     path("purchasing/", include("maoyi.web.purchasing.urls")),
     path("sales/", include("maoyi.web.sales.urls")),
+    path("reports/", include("maoyi.web.reports.urls")),
     path("finance/", include("maoyi.web.finance.urls")),
 ]

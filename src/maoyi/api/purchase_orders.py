@@ -32,6 +32,7 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
+from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
@@ -572,6 +573,7 @@ def _order_rows(qs: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
     receive=posted(ReceiveInput, GoodsReceiptSerializer, 201),
 )
 class PurchaseOrderViewSet(
+    PdfActionMixin,
     ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -39,6 +39,7 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
+from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.purchase_orders import (
     DocumentPermission,
     DocumentReasonInput,
@@ -587,7 +588,9 @@ class ShipmentQuery(serializers.Serializer):
     retrieve=extend_schema(responses={200: ShipmentSerializer, **error_responses(401, 403, 404)}),
     deliver=posted(DeliverInput, ShipmentSerializer),
 )
-class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ShipmentViewSet(
+    PdfActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """发货单 of the orders in the caller's data scope, newest first. Made by
     `POST /sales-orders/{id}/ship/`; never edited. `deliver` records the customer's signature."""
 
@@ -687,6 +690,7 @@ class SalesOrderQuery(serializers.Serializer):
     ship=posted(SalesShipInput, ShipmentSerializer, 201),
 )
 class SalesOrderViewSet(
+    PdfActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -10,6 +10,7 @@ from maoyi.api import (
     crm_opportunities,
     crm_quotes,
     finance,
+    invoices,
     purchase_orders,
     purchasing,
     sales,
@@ -43,6 +44,7 @@ for module in (
     purchase_orders,
     finance,
     sales,
+    invoices,
 ):
     module.register(router)
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "maoyi.crm",
     "maoyi.purchasing",
     "maoyi.sales",
+    "maoyi.invoicing",
     "maoyi.api",
     "maoyi.web",
     "maoyi.demo",
@@ -219,3 +220,10 @@ LOGGING = {
 }
 
 MAOYI_DEMO_PASSWORD = env.str("MAOYI_DEMO_PASSWORD", default="maoyi-demo-2026")
+
+# Printing (打印/PDF): the letterhead of every printed document. The logo is a static path such as
+# "maoyi/logo.png" (found through the static files finders); empty prints no logo. An empty name
+# falls back to the top department's name.
+MAOYI_COMPANY_NAME = env.str("MAOYI_COMPANY_NAME", default="")
+MAOYI_COMPANY_ADDRESS = env.str("MAOYI_COMPANY_ADDRESS", default="")
+MAOYI_COMPANY_LOGO = env.str("MAOYI_COMPANY_LOGO", default="")

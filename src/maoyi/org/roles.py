@@ -142,6 +142,9 @@ KEEP_MONEY_LEDGER = (
     "finance.view_exchangerate",
     "finance.add_exchangerate",
 )
+# Finance records VAT invoices (发票登记) and reverses them (红冲); managers and administrators read them.
+KEEP_INVOICES = ("invoicing.view_invoice", "invoicing.add_invoice", "invoicing.change_invoice")
+SEE_INVOICES = ("invoicing.view_invoice",)
 
 BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
     RoleDefault(
@@ -178,6 +181,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
             *SEE_PAYABLES,
+            *SEE_INVOICES,
         ),
     ),
     RoleDefault(
@@ -214,6 +218,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *FOLLOW_SALES,
             *KEEP_MONEY_LEDGER,
             *PAY_EXPENSES,
+            *KEEP_INVOICES,
         ),
     ),
     RoleDefault(
@@ -238,6 +243,7 @@ BUILT_IN_ROLES: tuple[RoleDefault, ...] = (
             *FOLLOW_PURCHASES,
             *SEE_RECEIVABLES,
             *SEE_PAYABLES,
+            *SEE_INVOICES,
         ),
     ),
 )

@@ -95,6 +95,7 @@ ROLE_PERMISSION_APPS = (
     "purchasing",
     "sales",
     "finance",
+    "invoicing",
 )
 # Bookkeeping no one is granted: login and number counters, writes to append-only records, the
 # money ledger's shared tables (roles are granted on the receivable/payable/receipt/payment
@@ -122,6 +123,7 @@ _NEVER_DELETED = (
     "salesorder",
     "shipment",
     "salesreturn",
+    "invoice",
 )
 HIDDEN_PERMISSIONS = (
     Q(
@@ -142,6 +144,7 @@ HIDDEN_PERMISSIONS = (
             "quoteline",
             "contractline",
             "handoverline",
+            "invoiceallocation",
         )
     )
     | Q(codename__in=[f"{verb}_{model}" for verb in ("add", "change", "delete") for model in _APPEND_ONLY])

@@ -33,4 +33,6 @@ urlpatterns = [
     path("sales/", include("maoyi.web.sales.urls")),
     path("reports/", include("maoyi.web.reports.urls")),
     path("finance/", include("maoyi.web.finance.urls")),
+    path("invoicing/", include("maoyi.web.invoicing.urls")),
+    path("", include("maoyi.web.printing")),  # print pages and PDFs of the documents
 ]

@@ -35,6 +35,7 @@ from maoyi.core.tabular import Kind
 from maoyi.finance import selectors as finance_selectors
 from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
+from maoyi.invoicing import selectors as invoicing_selectors
 from maoyi.org.scope import employee_of
 from maoyi.purchasing import order_selectors as selectors
 from maoyi.purchasing import selectors as supplier_selectors
@@ -90,6 +91,7 @@ RETURN_STATUSES = (
     Status.CANCELLED,
 )
 RECEIVABLE_STATUSES = frozenset({Status.APPROVED, Status.IN_PROGRESS})
+INVOICEABLE = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.DONE})
 ORDER_TABS = {
     "lines": gettext_lazy("明细"),
     "receipts": gettext_lazy("入库记录"),
@@ -522,8 +524,12 @@ def _render_order(
         line.can_return = line.received_quantity > line.returned_quantity  # type: ignore[attr-defined]
     payables = list(selectors.payables_of(order)) if user.has_perm("finance.view_payable") else []
     today = timezone.localdate()
+    invoicing = None
+    if user.has_perm("invoicing.view_invoice") and order.status in INVOICEABLE:  # 收到的进项发票
+        invoicing = invoicing_selectors.invoicing_status(order.DOCUMENT_TYPE, [order.pk]).get(order.pk)
     context = {
         "order": order,
+        "invoicing": invoicing,
         "doc": order,
         "lines": lines,
         "amount": order.amount,

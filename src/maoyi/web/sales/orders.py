@@ -45,6 +45,7 @@ from maoyi.finance import selectors as finance_selectors
 from maoyi.finance.models import ObligationStatus
 from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
+from maoyi.invoicing import selectors as invoicing_selectors
 from maoyi.org import scope
 from maoyi.org.scope import employee_of
 from maoyi.sales import profit, selectors, shipping_selectors
@@ -91,6 +92,7 @@ ORDER_STATUSES = (
     Status.CANCELLED,
 )
 SHIPPABLE = frozenset({Status.APPROVED, Status.IN_PROGRESS})
+INVOICEABLE = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.DONE})
 BEFORE_APPROVAL = frozenset({Status.DRAFT, Status.SUBMITTED, Status.REJECTED})
 ORDER_TABS = {
     "lines": gettext_lazy("明细"),
@@ -796,6 +798,7 @@ def _render_order(
         "shipped": _shipped(lines),
         "collection": _collection(receivable),
         "see_collection": user.has_perm("finance.view_receivable"),
+        "invoicing": _invoicing(user, order),
         "see_customer": user.has_perm("crm.view_customer") and scope.can_view(user, order.customer),
         "see_quote": order.quote is not None
         and user.has_perm("crm.view_quote")
@@ -826,6 +829,13 @@ def _render_order(
         **record_panels(order),
     }
     return render(request, "web/sales/order_detail.html", context, status=status)
+
+
+def _invoicing(user: Any, order: SalesOrder) -> tuple[str, Decimal, Decimal] | None:
+    """未开票 / 部分开票 / 已开票 of an approved order, for who may see invoices."""
+    if not user.has_perm("invoicing.view_invoice") or order.status not in INVOICEABLE:
+        return None
+    return invoicing_selectors.invoicing_status(SalesOrder.DOCUMENT_TYPE, [order.pk]).get(order.pk)
 
 
 @permission_required("sales.view_salesorder", raise_exception=True)

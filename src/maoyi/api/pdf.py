@@ -1,0 +1,124 @@
+"""`GET …/{id}/pdf/` (API.md "Documents"): a document as the PDF its print page makes, from the same
+template under `web/print/` (see `maoyi.web.printing`), in A4 or, with `?size=a5`, A5 landscape.
+
+A document viewset gets the action by adding `PdfActionMixin` to its bases; the mixin knows how each
+document type fills its template (`PRINTS`). The document is found with the viewset's own
+`get_object()`, so the data scope is the viewset's (404 outside it); the role needs the model's
+view permission (403). A refusal is the API's JSON whatever was asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+
+from maoyi.api.errors import error_responses
+from maoyi.api.permissions import ModelPermission
+from maoyi.core.printing import PAPER_SIZES, PDF_MIME, html_to_pdf, paper_size, pdf_response
+from maoyi.purchasing import order_selectors as purchase_selectors
+from maoyi.purchasing.models import PurchaseOrder
+from maoyi.sales import selectors as sales_selectors
+from maoyi.sales import shipping_selectors
+from maoyi.sales.models import SalesOrder, Shipment
+
+
+@dataclass(frozen=True)
+class Print:
+    """How one document type fills its print template: the template, its title and its lines."""
+
+    template: str
+    title: Any
+    lines: Callable[[Any], Any]
+
+
+PRINTS: dict[type, Print] = {
+    SalesOrder: Print("web/print/sales_order.html", _("销售订单"), sales_selectors.order_lines),
+    PurchaseOrder: Print("web/print/purchase_order.html", _("采购订单"), purchase_selectors.order_lines),
+    Shipment: Print(
+        "web/print/delivery_note.html", _("送货单"), lambda doc: list(shipping_selectors.shipment_lines(doc))
+    ),
+}
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for the PDF with `Accept: application/pdf` (or `?format=pdf`). The PDF itself
+    is a plain response; what this renders is only a refusal, as JSON."""
+
+    media_type = PDF_MIME
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        context = dict(renderer_context or {})
+        response = context.get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return JSONRenderer().render(data, "application/json", context)
+
+
+class ViewPermission(ModelPermission):
+    """The model's view permission: reading a document as PDF is reading it."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        meta = view.get_queryset().model._meta
+        return bool(request.user and request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}"))
+
+
+def document_pdf(request: Request, doc: Any) -> HttpResponse:
+    """The document's PDF download, named after its number."""
+    spec = PRINTS[type(doc)]
+    context = {
+        "doc": doc,
+        "lines": spec.lines(doc),
+        "doc_title": spec.title,
+        "doc_number": doc.number,
+        "size": paper_size(request.query_params.get("size")),
+        "printed_on": timezone.localdate(),
+        "pdf": True,
+    }
+    django_request = request._request
+    html = render_to_string(spec.template, context, request=django_request)
+    content = html_to_pdf(html, base_url=django_request.build_absolute_uri("/"))
+    return pdf_response(content, f"{doc.number}.pdf")
+
+
+class PdfActionMixin:
+    """`GET …/{id}/pdf/` for a document viewset whose model is in `PRINTS`."""
+
+    @extend_schema(
+        summary="PDF",
+        parameters=[
+            OpenApiParameter("size", str, enum=list(PAPER_SIZES), description="a4 (default) or a5 landscape")
+        ],
+        responses={
+            (200, PDF_MIME): OpenApiResponse(OpenApiTypes.BINARY, description="The printable document."),
+            **error_responses(403, 404),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="pdf",
+        renderer_classes=[JSONRenderer, PdfRenderer],
+        permission_classes=[ViewPermission],
+    )
+    def pdf(self: Any, request: Request, pk: str | None = None) -> HttpResponse:
+        """The document as a PDF (A4, or A5 landscape with `?size=a5`), with the letterhead, the
+        table header on every page, the total in 大写, signature lines and 第 x 页 / 共 y 页."""
+        return document_pdf(request, self.get_object())

@@ -1,0 +1,103 @@
+"""`GET …/{id}/pdf/` on the sales-order, purchase-order and shipment endpoints: the document's PDF
+(from the same template as its print page) for a role that may read it, in its data scope; 403
+for a role without the view permission, 404 outside the scope, A5 on request, JSON refusals."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.api.conftest import token_client
+from tests.purchasing.order_builders import approved as approved_purchase
+from tests.purchasing.order_builders import build_shop as build_purchasing_shop
+from tests.purchasing.order_builders import line as purchase_line
+from tests.sales.builders import Line, approved_order, build_shop, item, line_of, lot, put_in, ship
+
+pytestmark = pytest.mark.django_db
+
+needs_poppler = pytest.mark.skipif(
+    not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is not installed; .ci/run installs it"
+)
+
+
+@pytest.fixture
+def shop(company):
+    made = build_shop(company)
+    put_in(made, "100", "6.00", "L-API-1")
+    return made
+
+
+def pdf_text(content: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
+    return "".join(done.stdout.decode().split())
+
+
+def pdf_size(content: bytes) -> str:
+    done = subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True)
+    return next(line for line in done.stdout.decode().splitlines() if line.startswith("Page size"))
+
+
+@needs_poppler
+def test_a_sales_order_downloads_as_pdf_with_the_customer_and_the_capitals(shop):
+    order = approved_order(shop, Line(shop.product, "10", "11.30"))
+    response = token_client(shop.rep).get(f"/api/v1/sales-orders/{order.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{order.number}.pdf"'
+    assert response.content.startswith(b"%PDF")
+    words = pdf_text(response.content)
+    assert "北京协和医院" in words and "壹佰壹拾叁元整" in words and order.number in words
+
+
+@needs_poppler
+def test_asking_for_pdf_by_accept_header_or_format_works_and_a5_is_landscape(shop):
+    order = approved_order(shop, Line(shop.product, "10", "11.30"))
+    client = token_client(shop.rep)
+    by_accept = client.get(f"/api/v1/sales-orders/{order.pk}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert by_accept.status_code == 200 and by_accept.content.startswith(b"%PDF")
+    a4 = client.get(f"/api/v1/sales-orders/{order.pk}/pdf/")
+    a5 = client.get(f"/api/v1/sales-orders/{order.pk}/pdf/", {"size": "a5"})
+    assert "595.276 x 841.89" in pdf_size(a4.content) or "595.28 x 841.89" in pdf_size(a4.content)
+    assert "595.276 x 419.528" in pdf_size(a5.content) or "595.28 x 419.53" in pdf_size(a5.content)
+
+
+def test_an_order_outside_the_scope_is_404_and_a_role_without_orders_is_403_as_json(shop):
+    order = approved_order(shop, Line(shop.product, "10", "11.30"))
+    outside = token_client(shop.company.rep_b1).get(f"/api/v1/sales-orders/{order.pk}/pdf/")
+    assert outside.status_code == 404 and outside["Content-Type"].startswith("application/json")
+    assert outside.json()["code"] == "not_found"
+    refused = token_client(shop.company.purchaser).get(
+        f"/api/v1/sales-orders/{order.pk}/pdf/", HTTP_ACCEPT="application/pdf"
+    )
+    assert refused.status_code == 403 and refused["Content-Type"].startswith("application/json")
+    assert refused.json()["code"] == "permission_denied"
+    assert token_client(shop.company.rep_a1).get("/api/v1/sales-orders/999999/pdf/").status_code == 404
+
+
+@needs_poppler
+def test_a_purchase_order_downloads_as_pdf(company):
+    buying = build_purchasing_shop(company)
+    order = approved_purchase(buying, purchase_line(buying.product, "20", "12.50"))
+    response = token_client(company.purchaser).get(f"/api/v1/purchase-orders/{order.pk}/pdf/")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    words = pdf_text(response.content)
+    assert "".join(buying.supplier.name.split()) in words and "贰佰伍拾元整" in words
+    assert token_client(company.rep_a1).get(f"/api/v1/purchase-orders/{order.pk}/pdf/").status_code == 403
+
+
+@needs_poppler
+def test_a_shipment_downloads_as_its_delivery_note(shop):
+    order = approved_order(shop, Line(shop.product, "10", "11.30"))
+    shipment = ship(shop, order, item(line_of(order), "10", lot=lot("L-API-1")))
+    response = token_client(shop.keeper).get(f"/api/v1/shipments/{shipment.pk}/pdf/")
+    assert response.status_code == 200
+    words = pdf_text(response.content)
+    assert "送货单" in words and "L-API-1" in words and "北京协和医院" in words
+
+
+def test_the_schema_documents_the_pdf_action(admin_api):
+    schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/sales-orders/{id}/pdf/"]["get"]
+    assert "application/pdf" in operation["responses"]["200"]["content"]

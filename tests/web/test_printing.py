@@ -330,3 +330,25 @@ def test_the_pdf_renderer_reads_static_files_and_nothing_else():
     ):
         with pytest.raises(ValueError):
             static_file(url)
+
+
+def test_without_pango_a_pdf_says_what_is_missing_and_the_print_page_still_works(
+    shop, client_for, monkeypatch
+):
+    """WeasyPrint loads Pango when a PDF is made: a server without it answers 503 with the reason
+    (page and API), and everything else, the print page included, is served as usual."""
+    import maoyi.core.printing as printing
+
+    def missing(*_args, **_kwargs):
+        raise printing.PdfUnavailable()
+
+    monkeypatch.setattr("maoyi.web.printing.html_to_pdf", missing)
+    monkeypatch.setattr("maoyi.api.pdf.html_to_pdf", missing)
+    order = approved_order(shop, Line(shop.product, "10", "11.30"))
+    client = client_for(shop.rep)
+    page = client.get(reverse("web:sales-order-pdf", args=[order.pk]))
+    assert page.status_code == 503 and "libpango-1.0-0" in text(page)
+    assert client.get(reverse("web:sales-order-print", args=[order.pk])).status_code == 200
+    client.force_login(shop.rep.user)
+    api = client.get(f"/api/v1/sales-orders/{order.pk}/pdf/")
+    assert api.status_code == 503 and api.json()["code"] == "pdf_unavailable"

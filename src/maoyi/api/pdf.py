@@ -21,10 +21,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from maoyi.api.errors import error_responses
 from maoyi.api.permissions import ModelPermission
-from maoyi.core.printing import PAPER_SIZES, PDF_MIME, html_to_pdf, paper_size, pdf_response
+from maoyi.core.printing import PAPER_SIZES, PDF_MIME, PdfUnavailable, html_to_pdf, paper_size, pdf_response
 from maoyi.purchasing import order_selectors as purchase_selectors
 from maoyi.purchasing.models import PurchaseOrder
 from maoyi.sales import selectors as sales_selectors
@@ -94,7 +95,10 @@ def document_pdf(request: Request, doc: Any) -> HttpResponse:
     }
     django_request = request._request
     html = render_to_string(spec.template, context, request=django_request)
-    content = html_to_pdf(html, base_url=django_request.build_absolute_uri("/"))
+    try:
+        content = html_to_pdf(html, base_url=django_request.build_absolute_uri("/"))
+    except PdfUnavailable as exc:
+        return Response({"detail": str(exc.message), "code": "pdf_unavailable"}, status=503)
     return pdf_response(content, f"{doc.number}.pdf")
 
 

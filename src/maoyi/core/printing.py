@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 
 PDF_MIME = "application/pdf"
 A4, A5 = "a4", "a5"
@@ -50,11 +51,24 @@ def static_file(url: str) -> tuple[bytes, str]:
     return content, mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
+class PdfUnavailable(RuntimeError):
+    """The server lacks the system libraries WeasyPrint needs (Pango)."""
+
+    message = _(
+        "生成 PDF 需要服务器安装 Pango（Debian：apt-get install libpango-1.0-0），请联系管理员。"
+        "打印页面不受影响。"
+    )
+
+
 def html_to_pdf(html: str, *, base_url: str) -> bytes:
     """The PDF of a print page. `base_url` resolves relative links (only static ones load)."""
-    # Imported here: WeasyPrint loads Pango through cffi, which only printing needs.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    # Imported here: WeasyPrint loads Pango through cffi, which only printing needs; a server
+    # without it still serves every page, and a PDF download says what is missing.
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except OSError as exc:
+        raise PdfUnavailable() from exc
 
     class StaticOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:

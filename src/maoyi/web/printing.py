@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from maoyi.core.printing import html_to_pdf, paper_size, pdf_response
+from maoyi.core.printing import PdfUnavailable, html_to_pdf, paper_size, pdf_response
 from maoyi.crm.selectors import quotes as quote_selectors
 from maoyi.finance import parties
 from maoyi.finance import selectors as finance_selectors
@@ -46,7 +46,11 @@ from maoyi.web.finance.views import STATEMENT_PERMISSIONS
 def render_pdf(request: HttpRequest, template: str, context: dict[str, Any], filename: str) -> HttpResponse:
     """The print template rendered to a PDF download (`filename`, e.g. "XS20260101001.pdf")."""
     html = render_to_string(template, {**context, "pdf": True}, request=request)
-    return pdf_response(html_to_pdf(html, base_url=request.build_absolute_uri("/")), filename)
+    try:
+        content = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    except PdfUnavailable as exc:
+        return HttpResponse(str(exc.message), status=503, content_type="text/plain; charset=utf-8")
+    return pdf_response(content, filename)
 
 
 def _print(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from maoyi.approvals.selectors import history_of as approval_history
 from maoyi.catalog.models import Product, ProductPrice
+from maoyi.core import chinese_amount
 from maoyi.core.documents import Status
 from maoyi.core.errors import NotFoundInScope
 from maoyi.core.money import quantize_money
@@ -200,64 +201,6 @@ def contract_of_quote(quote: Quote) -> Contract | None:
     return Contract.objects.filter(quote=quote).exclude(status=Status.CANCELLED).order_by("id").first()
 
 
-# 大写 ------------------------------------------------------------------------------------------------
-
-_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_PLACES = ("", "拾", "佰", "仟")
-_GROUPS = ("", "万", "亿", "万亿")
-
-
-def _group_words(group: int) -> str:
-    """0 < group < 10000 in capitals, zeros inside read once (1001 → 壹仟零壹)."""
-    words, zero = "", False
-    for place in (3, 2, 1, 0):
-        digit = group // 10**place % 10
-        if digit == 0:
-            zero = bool(words)
-            continue
-        if zero:
-            words += "零"
-            zero = False
-        words += _DIGITS[digit] + _PLACES[place]
-    return words
-
-
-def _integer_words(number: int) -> str:
-    groups = []
-    while number:
-        groups.append(number % 10000)
-        number //= 10000
-    words, gap = "", False
-    for index in reversed(range(len(groups))):
-        group = groups[index]
-        if group == 0:
-            gap = bool(words)
-            continue
-        if words and (gap or group < 1000):
-            words += "零"
-        words += _group_words(group) + _GROUPS[index]
-        gap = False
-    return words
-
-
-def amount_in_words(amount: Decimal) -> str:
-    """人民币大写 of an amount, rounded to the fen: 11300 → 壹万壹仟叁佰元整, 0.5 → 伍角,
-    1001.05 → 壹仟零壹元零伍分, 0 → 零元整."""
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "负" if value < 0 else ""
-    fen_total = int(abs(value) * 100)
-    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
-    if fen_total == 0:
-        return "零元整"
-    words = _integer_words(yuan)
-    if words:
-        words += "元"
-    if jiao == 0 and fen == 0:
-        return f"{sign}{words}整"
-    if jiao:
-        words += _DIGITS[jiao] + "角"
-    elif yuan:
-        words += "零"
-    if fen:
-        words += _DIGITS[fen] + "分"
-    return sign + words
+# 大写: one implementation for every printed amount (core.chinese_amount); quotes and contracts read
+# it from here as before.
+amount_in_words = chinese_amount.amount_in_words

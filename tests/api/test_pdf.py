@@ -101,3 +101,59 @@ def test_the_schema_documents_the_pdf_action(admin_api):
     schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operation = schema["paths"]["/api/v1/sales-orders/{id}/pdf/"]["get"]
     assert "application/pdf" in operation["responses"]["200"]["content"]
+
+
+# Returns and customer quotes ------------------------------------------------------------------------
+
+
+def _pdf_ok(response) -> str:
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    return pdf_text(response.content)
+
+
+@needs_poppler
+def test_a_sales_return_downloads_as_pdf_in_scope(shop):
+    from tests.sales.builders import back, draft_return
+
+    order = approved_order(shop, Line(shop.product, "10", "11.30"))
+    shipment = ship(shop, order, item(line_of(order), "10", lot=lot("L-API-1")))
+    doc = draft_return(shop, order, back(shipment.lines.get(), "2"))
+    url = f"/api/v1/sales-returns/{doc.pk}/pdf/"
+    words = _pdf_ok(token_client(shop.rep).get(url))
+    assert "销售退货单" in words and "北京协和医院" in words and doc.number in words
+    assert "贰拾贰元陆角" in words
+    assert token_client(shop.company.rep_b1).get(url).status_code == 404
+    assert token_client(shop.company.purchaser).get(url).status_code == 403
+
+
+@needs_poppler
+def test_a_purchase_return_downloads_as_pdf(company):
+    from tests.purchasing.order_builders import approved_return, receive
+
+    buying = build_purchasing_shop(company)
+    order = approved_purchase(buying, purchase_line(buying.product, "20", "12.50"))
+    receive(buying, order, "10")
+    doc = approved_return(buying, order, "2")
+    url = f"/api/v1/purchase-returns/{doc.pk}/pdf/"
+    words = _pdf_ok(token_client(company.purchaser).get(url))
+    assert "采购退货单" in words and "".join(buying.supplier.name.split()) in words and "贰拾伍元整" in words
+    assert token_client(company.rep_a1).get(url).status_code == 403
+    assert token_client(company.purchaser).get("/api/v1/purchase-returns/999999/pdf/").status_code == 404
+
+
+@needs_poppler
+def test_a_customer_quote_downloads_as_pdf_in_scope(company):
+    from tests.crm.builders import grant_customer_permissions
+    from tests.crm.quote_builders import line as quote_line
+    from tests.crm.quote_builders import make_book, make_quote
+
+    grant_customer_permissions()
+    book = make_book(company)
+    quote = make_quote(company.rep_a1, book.xiehe, quote_line(book.masks, "10", "3"))
+    url = f"/api/v1/quotes/{quote.pk}/pdf/"
+    words = _pdf_ok(token_client(company.rep_a1).get(url))
+    assert "报价单" in words and "北京协和医院" in words and "叁拾元整" in words
+    assert token_client(company.rep_b1).get(url).status_code == 404
+    assert token_client(company.purchaser).get(url).status_code == 403

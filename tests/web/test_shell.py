@@ -14,8 +14,22 @@ from maoyi.org.models import Employee
 
 pytestmark = pytest.mark.django_db
 
-ORDER = ["工作台", "审批", "客户", "销售", "采购", "商品", "库存", "财务", "报表", "组织架构", "系统设置"]
-BASE = {"工作台", "审批", "商品", "库存", "报表"}  # 报表: everyone sees stock, so 库存报表
+ORDER = [
+    "工作台",
+    "仪表盘",
+    "审批",
+    "客户",
+    "销售",
+    "采购",
+    "商品",
+    "库存",
+    "财务",
+    "报表",
+    "组织架构",
+    "系统设置",
+]
+# 仪表盘: everyone (it opens the dashboard their permissions allow); 报表: everyone sees stock (库存报表).
+BASE = {"工作台", "仪表盘", "审批", "商品", "库存", "报表"}
 # What each built-in role adds to the modules everyone has (工作台, 审批, 商品, 库存).
 ROLE_MODULES = {
     "admin": {"客户", "销售", "采购", "财务", "组织架构", "系统设置"},
@@ -85,6 +99,7 @@ def test_the_language_switch_turns_the_pages_english(company, client_for) -> Non
     assert '<html lang="en">' in html
     assert sidebar_modules(html) == [
         "Home",
+        "Dashboards",
         "Approvals",
         "Customers",
         "Sales",

@@ -25,6 +25,7 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
+from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
@@ -185,6 +186,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
     decline=posted(None, QuoteSerializer),
 )
 class QuoteViewSet(
+    PdfActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -26,20 +26,28 @@ from rest_framework.response import Response
 from maoyi.api.errors import error_responses
 from maoyi.api.permissions import ModelPermission
 from maoyi.core.printing import PAPER_SIZES, PDF_MIME, PdfUnavailable, html_to_pdf, paper_size, pdf_response
+from maoyi.crm.models import Quote
+from maoyi.crm.selectors import quotes as quote_selectors
 from maoyi.purchasing import order_selectors as purchase_selectors
-from maoyi.purchasing.models import PurchaseOrder
+from maoyi.purchasing.models import PurchaseOrder, PurchaseReturn
 from maoyi.sales import selectors as sales_selectors
 from maoyi.sales import shipping_selectors
-from maoyi.sales.models import SalesOrder, Shipment
+from maoyi.sales.models import SalesOrder, SalesReturn, Shipment
 
 
 @dataclass(frozen=True)
 class Print:
-    """How one document type fills its print template: the template, its title and its lines."""
+    """How one document type fills its print template: the template, its title, its lines and
+    anything else the template reads, worked out from the lines (a quote's total)."""
 
     template: str
     title: Any
     lines: Callable[[Any], Any]
+    more: Callable[[Any], dict[str, Any]] | None = None
+
+
+def _purchase_return_lines(doc: PurchaseReturn) -> list[Any]:
+    return list(doc.lines.select_related("order_line", "order_line__product", "lot").order_by("id"))
 
 
 PRINTS: dict[type, Print] = {
@@ -47,6 +55,16 @@ PRINTS: dict[type, Print] = {
     PurchaseOrder: Print("web/print/purchase_order.html", _("采购订单"), purchase_selectors.order_lines),
     Shipment: Print(
         "web/print/delivery_note.html", _("送货单"), lambda doc: list(shipping_selectors.shipment_lines(doc))
+    ),
+    SalesReturn: Print(
+        "web/print/sales_return.html", _("销售退货单"), lambda doc: list(shipping_selectors.return_lines(doc))
+    ),
+    PurchaseReturn: Print("web/print/purchase_return.html", _("采购退货单"), _purchase_return_lines),
+    Quote: Print(
+        "web/print/quote.html",
+        _("报价单"),
+        quote_selectors.quote_lines,
+        more=lambda lines: {"total": quote_selectors.quote_total(lines)},
     ),
 }
 
@@ -84,9 +102,11 @@ class ViewPermission(ModelPermission):
 def document_pdf(request: Request, doc: Any) -> HttpResponse:
     """The document's PDF download, named after its number."""
     spec = PRINTS[type(doc)]
+    lines = spec.lines(doc)
     context = {
+        **(spec.more(lines) if spec.more is not None else {}),
         "doc": doc,
-        "lines": spec.lines(doc),
+        "lines": lines,
         "doc_title": spec.title,
         "doc_number": doc.number,
         "size": paper_size(request.query_params.get("size")),

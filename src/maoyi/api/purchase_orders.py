@@ -895,6 +895,7 @@ def _return_rows(qs: QuerySet[PurchaseReturn]) -> QuerySet[PurchaseReturn]:
     ship=posted(ShipInput, PurchaseReturnSerializer),
 )
 class PurchaseReturnViewSet(
+    PdfActionMixin,
     ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

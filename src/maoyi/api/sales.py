@@ -1121,6 +1121,7 @@ def _return_rows(qs: QuerySet[SalesReturn]) -> QuerySet[SalesReturn]:
     receive=posted(ReceiveReturnInput, SalesReturnSerializer),
 )
 class SalesReturnViewSet(
+    PdfActionMixin,
     ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

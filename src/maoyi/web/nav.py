@@ -35,6 +35,8 @@ class Module:
 
 MODULES: tuple[Module, ...] = (
     Module("home", _("工作台"), "home", (Page(_("工作台"), "web:home"),)),
+    # Every employee: /dashboards/ opens the first dashboard their permissions allow (or says none).
+    Module("dashboards", _("仪表盘"), "chart-pie", (Page(_("仪表盘"), "web:dashboard"),)),
     Module(
         "approvals",
         _("审批"),
@@ -139,6 +141,16 @@ MODULES: tuple[Module, ...] = (
             Page(_("毛利分析"), "web:report-profit", ("sales.view_salesorder", "inventory.view_stockmove")),
             Page(_("库存报表"), "web:report-stock", "inventory.view_stockbalance"),
             Page(_("收发存汇总"), "web:report-stock-movement", "inventory.view_stockbalance"),
+            Page(_("应收账龄"), "web:report-aging", "finance.view_receivable"),
+            Page(_("应付账龄"), "web:report-payables-aging", "finance.view_payable"),
+            Page(_("批次效期"), "web:report-expiring-lots", "inventory.view_lot"),
+            Page(_("低库存及在途"), "web:report-low-stock", "inventory.view_stockbalance"),
+            Page(_("采购价格历史"), "web:report-purchase-prices", "purchasing.view_purchaseorder"),
+            Page(_("跟进统计"), "web:report-activities", "crm.view_activity"),
+            Page(_("渠道销售"), "web:report-channels", "sales.view_salesorder"),
+            Page(
+                _("市场活动投入产出"), "web:report-campaigns", ("crm.view_campaign", "sales.view_salesorder")
+            ),
         ),
     ),
     Module(

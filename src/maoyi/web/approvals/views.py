@@ -13,9 +13,11 @@ from maoyi.approvals import registry, selectors
 from maoyi.approvals.models import ApprovalRequest, RequestStatus
 from maoyi.audit.selectors import history_of as audit_history
 from maoyi.core.errors import DomainError
+from maoyi.core.tabular import Kind
 from maoyi.org.scope import employee_of
 from maoyi.web.common import or_404
 from maoyi.web.documents import document_url
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import paginate
 
@@ -25,6 +27,18 @@ TABS = {
     "decided": _("我审批过的"),
     "all": _("全部"),
 }
+
+# The inbox's columns in its Excel export (导出), as on screen.
+INBOX_COLUMNS = [
+    ExportColumn(_("单据编号"), key="document_number"),
+    ExportColumn(_("摘要"), key="document_title"),
+    ExportColumn(_("部门"), getter=lambda r: str(r.department) if r.department is not None else ""),
+    ExportColumn(_("金额"), key="amount", kind=Kind.MONEY),
+    ExportColumn(_("提交人"), getter=lambda r: str(r.requested_by) if r.requested_by is not None else ""),
+    ExportColumn(_("提交时间"), key="requested_at", kind=Kind.DATETIME),
+    ExportColumn(_("状态"), key="get_status_display"),
+    ExportColumn(_("审批人"), getter=lambda r: str(r.decided_by) if r.decided_by is not None else ""),
+]
 
 
 class ApproveForm(StyledForm):
@@ -72,6 +86,8 @@ def inbox(request: HttpRequest, tab: str = "pending") -> HttpResponse:
     qs = selectors.requests_for(request.user, mine="" if tab == "all" else tab, status=status, search=search)
     if tab != "pending":
         qs = qs.order_by("-requested_at", "-id")
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, INBOX_COLUMNS, TABS[tab])
     listing = paginate(request, qs)
     context = {
         "tab": tab,

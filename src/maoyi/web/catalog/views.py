@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from maoyi.catalog import selectors, services
 from maoyi.catalog.models import Category, PriceLevel, Product
 from maoyi.core.errors import DomainError
+from maoyi.core.tabular import Kind
 from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
 from maoyi.inventory.selectors import availability
@@ -34,6 +35,7 @@ from maoyi.web.catalog.forms import (
     WarehouseForm,
 )
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
@@ -56,6 +58,42 @@ def _product_or_404(pk: int) -> Product:
     return or_404(selectors.product, pk)
 
 
+def _active_label(record: Any) -> str:
+    return _("启用") if record.is_active else _("停用")
+
+
+# The lists' columns in their Excel exports (导出), as on screen.
+PRODUCT_COLUMNS = [
+    ExportColumn(gettext_lazy("商品编码"), key="code"),
+    ExportColumn(gettext_lazy("商品名称"), key="name"),
+    ExportColumn(gettext_lazy("注册证号"), key="registration_number"),
+    ExportColumn(gettext_lazy("规格型号"), key="specification"),
+    ExportColumn(gettext_lazy("单位"), key="unit"),
+    ExportColumn(gettext_lazy("分类"), getter=lambda p: str(p.category) if p.category_id else ""),
+    ExportColumn(gettext_lazy("品牌"), key="brand"),
+    ExportColumn(gettext_lazy("生产厂家"), key="manufacturer"),
+    ExportColumn(gettext_lazy("销售价"), key="sale_price", kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("批次管理"), getter=lambda p: _("批次") if p.lot_tracked else ""),
+    ExportColumn(gettext_lazy("状态"), getter=_active_label),
+]
+CATEGORY_COLUMNS = [
+    ExportColumn(gettext_lazy("分类名称"), key="name"),
+    ExportColumn(gettext_lazy("英文名称"), key="name_en"),
+    ExportColumn(gettext_lazy("上级分类"), getter=lambda c: str(c.parent) if c.parent_id else ""),
+    ExportColumn(gettext_lazy("商品数"), key="product_count", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("排序"), key="sort_order", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("状态"), getter=_active_label),
+]
+PRICE_LEVEL_COLUMNS = [
+    ExportColumn(gettext_lazy("名称"), key="name"),
+    ExportColumn(gettext_lazy("代码"), key="code"),
+    ExportColumn(gettext_lazy("类型"), key="get_kind_display"),
+    ExportColumn(gettext_lazy("英文名称"), key="name_en"),
+    ExportColumn(gettext_lazy("排序"), key="sort_order", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("状态"), getter=_active_label),
+]
+
+
 @permission_required("catalog.view_product", raise_exception=True)
 def product_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -74,6 +112,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
         lot_tracked=LOT_VALUES[lot],
         ordering=ordering,
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, PRODUCT_COLUMNS, gettext_lazy("商品"))
     context = {
         "listing": paginate(request, qs, ordering=ordering),
         "q": search,
@@ -183,6 +223,10 @@ def _category_or_404(pk: int) -> Category:
 @permission_required("catalog.view_category", raise_exception=True)
 def category_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
+    if wants_xlsx(request):
+        return xlsx_response(
+            request, selectors.categories(search=search), CATEGORY_COLUMNS, gettext_lazy("商品分类")
+        )
     found = list(selectors.categories(search=search))
     rows = [{"category": c, "indent": range(0 if search else c.depth)} for c in found]
     return render(request, "web/catalog/category_list.html", {"rows": rows, "q": search})
@@ -241,7 +285,10 @@ def _level_or_404(pk: int) -> PriceLevel:
 
 @permission_required("catalog.view_pricelevel", raise_exception=True)
 def price_level_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/catalog/price_level_list.html", {"levels": selectors.price_levels()})
+    levels = selectors.price_levels()
+    if wants_xlsx(request):
+        return xlsx_response(request, levels, PRICE_LEVEL_COLUMNS, gettext_lazy("价格等级"))
+    return render(request, "web/catalog/price_level_list.html", {"levels": levels})
 
 
 def _save_level(request: HttpRequest, level: PriceLevel | None) -> HttpResponse:

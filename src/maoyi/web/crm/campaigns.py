@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.core.tabular import Kind
 from maoyi.crm.models import Campaign, CampaignKind, Customer
 from maoyi.crm.selectors import campaigns as selectors
 from maoyi.crm.selectors.campaigns import CampaignPhase
@@ -31,6 +32,7 @@ from maoyi.crm.services import campaigns as services
 from maoyi.org.models import Employee
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error, plain
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import ReasonForm
@@ -125,6 +127,21 @@ class CampaignForm(StyledForm):
 # List ------------------------------------------------------------------------------------------------
 
 
+# The list's columns in its Excel export (导出), as on screen.
+CAMPAIGN_COLUMNS = [
+    ExportColumn(gettext_lazy("活动编号"), key="code"),
+    ExportColumn(gettext_lazy("活动名称"), key="name"),
+    ExportColumn(gettext_lazy("活动类型"), key="get_kind_display"),
+    ExportColumn(gettext_lazy("开始日期"), key="start_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("结束日期"), key="end_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("预算"), key="budget", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("已批准费用"), key="cost_approved", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("超预算"), getter=lambda c: _("超预算") if c.over_budget else ""),
+    ExportColumn(gettext_lazy("负责人"), key="owner.name"),
+    ExportColumn(gettext_lazy("进度"), getter=lambda c: CampaignPhase(c.phase).label if c.phase else ""),
+]
+
+
 @permission_required("crm.view_campaign", raise_exception=True)
 def campaign_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -138,6 +155,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     if owner is None:
         owner_value = ""
     qs = selectors.campaigns(request.user, search=search, kind=kind, phase=phase, owner=owner)
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, CAMPAIGN_COLUMNS, gettext_lazy("市场活动"))
     context = {
         "listing": paginate(request, qs),
         "q": search,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.core.tabular import Kind
 from maoyi.crm import selectors
 from maoyi.crm.models import ActivityKind, Contact, Customer
 from maoyi.crm.selectors import activities as reads
@@ -31,6 +32,7 @@ from maoyi.org import scope
 from maoyi.org.models import Employee
 from maoyi.web.common import acting_employee, form_data, form_status, or_404
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
@@ -264,6 +266,21 @@ def _employee_choices(request: HttpRequest) -> list[Employee]:
     return list(Employee.objects.filter(pk__in=logged).order_by("pinyin", "id"))
 
 
+# The list's columns in its Excel export (导出), as on screen.
+ACTIVITY_COLUMNS = [
+    ExportColumn(gettext_lazy("跟进时间"), key="occurred_at", kind=Kind.DATETIME),
+    ExportColumn(gettext_lazy("客户"), key="customer.name"),
+    ExportColumn(gettext_lazy("跟进方式"), key="get_kind_display"),
+    ExportColumn(gettext_lazy("联系人"), key="contact.name"),
+    ExportColumn(gettext_lazy("跟进内容"), key="summary"),
+    ExportColumn(gettext_lazy("跟进人"), key="employee.name"),
+    ExportColumn(gettext_lazy("下次跟进"), key="next_follow_up", kind=Kind.DATE),
+    ExportColumn(
+        gettext_lazy("已跟进"), getter=lambda a: _("已跟进") if a.next_follow_up and a.follow_up_done else ""
+    ),
+]
+
+
 @permission_required("crm.view_activity", raise_exception=True)
 def activity_list(request: HttpRequest) -> HttpResponse:
     """跟进记录: the activities the user may see (a manager: the team's), filtered by person, period
@@ -278,6 +295,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     employee_value = request.GET.get("employee", "")
     employee = next((e for e in employees if str(e.pk) == employee_value), None)
     qs = reads.activities(request.user, employee=employee, date_from=date_from, date_to=date_to, kind=kind)
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, ACTIVITY_COLUMNS, gettext_lazy("跟进记录"))
     context = {
         "listing": paginate(request, qs),
         "counts": reads.activity_counts_by_person(request.user, date_from, date_to),

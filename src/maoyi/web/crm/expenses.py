@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from maoyi.approvals.models import RequestStatus
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.core.tabular import Kind
 from maoyi.crm import selectors as customer_selectors
 from maoyi.crm.models import Campaign, Customer, Expense, ExpenseCategory
 from maoyi.crm.selectors import expenses as selectors
@@ -37,6 +38,7 @@ from maoyi.org import scope
 from maoyi.org.scope import employee_of
 from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.finance.forms import MoneyInput
 from maoyi.web.forms import StyledForm, apply_domain_error, date_field
 from maoyi.web.lists import PAGE_SIZES, paginate
@@ -153,6 +155,23 @@ def _pick(value: str, choices: Any) -> Any:
     return next((c for c in choices if str(c.pk) == value), None)
 
 
+# The list's columns in its Excel export (导出), as on screen.
+EXPENSE_COLUMNS = [
+    ExportColumn(gettext_lazy("费用单号"), key="number"),
+    ExportColumn(gettext_lazy("发生日期"), key="incurred_on", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("费用类别"), key="get_category_display"),
+    ExportColumn(gettext_lazy("金额"), key="amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("费用说明"), key="description"),
+    ExportColumn(gettext_lazy("客户"), key="customer.name"),
+    ExportColumn(gettext_lazy("市场活动"), key="campaign.name"),
+    ExportColumn(gettext_lazy("申请人"), key="owner.name"),
+    ExportColumn(
+        gettext_lazy("状态"),
+        getter=lambda e: _("已支付") if e.status == Status.DONE else e.get_status_display(),
+    ),
+]
+
+
 @permission_required("crm.view_expense", raise_exception=True)
 def expense_list(request: HttpRequest) -> HttpResponse:
     get = request.GET
@@ -181,6 +200,8 @@ def expense_list(request: HttpRequest) -> HttpResponse:
         date_from=date_from,
         date_to=date_to,
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, EXPENSE_COLUMNS, gettext_lazy("费用"))
     listing = paginate(request, qs)
     group_links = [
         ("", _("逐笔"), listing.querystring(by="")),

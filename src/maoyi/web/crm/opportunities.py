@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.money import quantize_money
+from maoyi.core.tabular import Kind
 from maoyi.crm import selectors as customer_selectors
 from maoyi.crm.models import OPEN_STAGES, Customer, Opportunity, OpportunityStage
 from maoyi.crm.selectors import opportunities as selectors
@@ -31,6 +32,7 @@ from maoyi.org import scope
 from maoyi.org.models import DataScope
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
@@ -145,6 +147,20 @@ def _stage_actions(opportunity: Opportunity) -> dict[str, Any]:
 # List --------------------------------------------------------------------------------------------------
 
 
+# The list's columns in its Excel export (导出), as on screen.
+OPPORTUNITY_COLUMNS = [
+    ExportColumn(gettext_lazy("机会名称"), key="title"),
+    ExportColumn(gettext_lazy("客户"), key="customer.name"),
+    ExportColumn(gettext_lazy("阶段"), key="get_stage_display"),
+    ExportColumn(gettext_lazy("预计金额"), key="expected_amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("预计成交日期"), key="expected_close", kind=Kind.DATE),
+    ExportColumn(
+        gettext_lazy("负责人"), getter=lambda o: o.customer.owner.name if o.customer.owner else _("公海")
+    ),
+    ExportColumn(gettext_lazy("修改时间"), key="updated_at", kind=Kind.DATETIME),
+]
+
+
 @permission_required("crm.view_opportunity", raise_exception=True)
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -156,6 +172,8 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.opportunities(
         request.user, stage=stage, owner_id=owner_id, search=search, closing_before=closing_before
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, OPPORTUNITY_COLUMNS, gettext_lazy("销售机会"))
     context = {
         "listing": paginate(request, qs),
         "q": search,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError, NotFoundInScope
+from maoyi.core.tabular import Kind
 from maoyi.crm import selectors
 from maoyi.crm.models import Customer, CustomerKind, CustomerLevel, PoolRule
 from maoyi.crm.selectors import pool as pool_selectors
@@ -29,6 +30,7 @@ from maoyi.org import scope
 from maoyi.org.models import DataScope, Employee
 from maoyi.org.selectors import active_employees
 from maoyi.web.common import acting_employee, form_data, form_status, or_404
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 
@@ -46,6 +48,16 @@ def may_transfer(user: Any) -> bool:
 # The pool list and a pool customer's page ---------------------------------------------------------------
 
 
+# The list's columns in its Excel export (导出), as on screen.
+POOL_COLUMNS = [
+    ExportColumn(gettext_lazy("客户名称"), key="name"),
+    ExportColumn(gettext_lazy("客户类型"), key="get_kind_display"),
+    ExportColumn(gettext_lazy("客户等级"), key="get_level_display"),
+    ExportColumn(gettext_lazy("地址"), key="address"),
+    ExportColumn(gettext_lazy("最近跟进"), key="last_activity_at", kind=Kind.DATE),
+]
+
+
 @permission_required("crm.view_customer", raise_exception=True)
 def pool_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -54,6 +66,8 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     level = level if level in CustomerLevel.values else ""
     qs = pool_selectors.pool_customers(request.user, search=search, kind=kind, level=level)
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, POOL_COLUMNS, gettext_lazy("公海客户"))
     employee = scope.employee_of(request.user)
     context = {
         "listing": paginate(request, qs),

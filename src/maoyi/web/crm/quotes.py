@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -27,6 +28,7 @@ from maoyi.catalog.models import Product, ProductPrice
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.money import quantize_money
+from maoyi.core.tabular import Kind
 from maoyi.crm import selectors as customer_selectors
 from maoyi.crm.models import Contract, Customer, Opportunity, Quote, QuoteStatus
 from maoyi.crm.selectors import quotes as selectors
@@ -35,6 +37,7 @@ from maoyi.crm.services import quotes as quote_services
 from maoyi.org import scope
 from maoyi.web.common import acting_employee, chosen_tab, form_data, or_404, record_panels
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error, date_field, decimal_field, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import LINES_PREFIX, ProductField, ReasonForm, filled_forms, grid_rows
@@ -207,15 +210,48 @@ def _can_change_customer(request: HttpRequest, customer: Customer) -> bool:
 # Quotes: list ----------------------------------------------------------------------------------------
 
 
+def _quote_rows(quotes: list[Quote], *, today: dt.date) -> list[dict[str, Any]]:
+    return [{"quote": q, "expired": selectors.is_expired(q, today)} for q in quotes]
+
+
+# The lists' columns in their Excel exports (导出), as on screen.
+QUOTE_COLUMNS = [
+    ExportColumn(gettext_lazy("报价单号"), key="quote.number"),
+    ExportColumn(gettext_lazy("客户"), key="quote.customer.name"),
+    ExportColumn(
+        gettext_lazy("状态"),
+        getter=lambda row: QuoteStatus.EXPIRED.label if row["expired"] else row["quote"].get_status_display(),
+    ),
+    ExportColumn(gettext_lazy("金额"), key="quote.amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("有效期至"), key="quote.valid_until", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("报价人"), key="quote.created_by.name"),
+    ExportColumn(gettext_lazy("创建时间"), key="quote.created_at", kind=Kind.DATETIME),
+]
+CONTRACT_COLUMNS = [
+    ExportColumn(gettext_lazy("合同编号"), key="number"),
+    ExportColumn(gettext_lazy("合同名称"), key="title"),
+    ExportColumn(gettext_lazy("客户"), key="customer.name"),
+    ExportColumn(gettext_lazy("状态"), key="get_status_display"),
+    ExportColumn(gettext_lazy("合同金额"), key="amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("签订日期"), key="signed_on", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("开始日期"), key="start_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("结束日期"), key="end_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("负责人"), key="owner.name"),
+]
+
+
 @permission_required("crm.view_quote", raise_exception=True)
 def quote_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     status = status if status in (*QuoteStatus.values, selectors.EXPIRED) else ""
     qs = selectors.quotes(request.user, status=status, search=search)
-    listing = paginate(request, qs)
     today = timezone.localdate()
-    rows = [{"quote": q, "expired": selectors.is_expired(q, today)} for q in listing.page]
+    if wants_xlsx(request):
+        rows_of = partial(_quote_rows, today=today)
+        return xlsx_response(request, qs, QUOTE_COLUMNS, gettext_lazy("报价单"), prepare=rows_of)
+    listing = paginate(request, qs)
+    rows = _quote_rows(list(listing.page), today=today)
     statuses = [(s.value, s.label) for s in QuoteStatus if s != QuoteStatus.EXPIRED]
     context = {
         "listing": listing,
@@ -413,6 +449,8 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in CONTRACT_STATUSES else ""
     qs = selectors.contracts(request.user, status=status, search=search)
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, CONTRACT_COLUMNS, gettext_lazy("合同"))
     context = {
         "listing": paginate(request, qs),
         "q": search,

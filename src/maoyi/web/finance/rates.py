@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy
 
 from maoyi.core.errors import DomainError
 from maoyi.core.money import BASE_CURRENCY, Currency
+from maoyi.core.tabular import Kind
 from maoyi.finance import selectors, services
 from maoyi.finance.models import ExchangeRate
 from maoyi.web.common import acting_employee, form_data, form_status
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 
 FOREIGN = [(value, label) for value, label in Currency.choices if value != BASE_CURRENCY]
@@ -62,9 +64,44 @@ def rate_table(today: dt.date) -> list[CurrencyRates]:
     return list(groups.values())
 
 
+@dataclass(frozen=True)
+class RateRow:
+    """One rate as a row of the export: its currency group and whether it is today's."""
+
+    group: CurrencyRates
+    rate: ExchangeRate
+    today: dt.date
+
+    @property
+    def state(self) -> str:
+        if self.rate == self.group.current:
+            return _("当前汇率")
+        return _("未生效") if self.rate.valid_from > self.today else ""
+
+    @property
+    def entered_by(self) -> str:
+        user = self.rate.created_by
+        employee = getattr(user, "employee", None) if user is not None else None
+        return employee.name if employee is not None else (user.username if user is not None else "")
+
+
+# The list's columns in its Excel export (导出), as on screen.
+RATE_COLUMNS = [
+    ExportColumn(gettext_lazy("币种"), key="group.currency"),
+    ExportColumn(gettext_lazy("币种名称"), getter=lambda row: str(row.group.label)),
+    ExportColumn(gettext_lazy("生效日期"), key="rate.valid_from", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("汇率"), key="rate.rate", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("状态"), key="state"),
+    ExportColumn(gettext_lazy("录入人"), key="entered_by"),
+]
+
+
 @permission_required("finance.view_exchangerate", raise_exception=True)
 def rate_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    if wants_xlsx(request):
+        rows = [RateRow(group, rate, today) for group in rate_table(today) for rate in group.rates]
+        return xlsx_response(request, rows, RATE_COLUMNS, gettext_lazy("汇率"))
     return render(request, "web/finance/rate_list.html", {"groups": rate_table(today), "today": today})
 
 

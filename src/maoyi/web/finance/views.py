@@ -269,6 +269,7 @@ def obligation_list(request: HttpRequest, direction: str) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     party_kind = _kind(request.GET.get("kind"))
     ordering = request.GET.get("o", "")
+    owner_id = request.GET.get("owner", "")
     qs = selectors.obligations(
         request.user,
         side.direction,
@@ -276,6 +277,7 @@ def obligation_list(request: HttpRequest, direction: str) -> HttpResponse:
         party_kind=party_kind,
         status="" if status == "all" else status,
         overdue=overdue,
+        owner_id=int(owner_id) if owner_id.isdigit() else None,
         ordering=ordering,
     )
     if wants_xlsx(request):
@@ -432,6 +434,41 @@ def _posted_party(request: HttpRequest, form: Form) -> Party | None:
 # Receipts and payments -----------------------------------------------------------------------------
 
 
+def _settlement_status(settlement: Any) -> str:
+    """As the list's badge: 已核销 / 部分核销 once allocated, else the status."""
+    if settlement.status == SettlementStatus.REVERSED:
+        return settlement.get_status_display()
+    if settlement.allocated == settlement.amount:
+        return _("已核销")
+    return _("部分核销") if settlement.allocated else settlement.get_status_display()
+
+
+def _settlement_party(settlement: Any) -> str:
+    """The party as on screen, a refund (the other side's party) marked."""
+    if settlement.party_kind != SIDES[settlement.direction].party_kind:
+        return f"{settlement.party_name}（{_('退款')}）"
+    return settlement.party_name
+
+
+# The list's columns in its Excel export (导出), as on screen.
+SETTLEMENT_COLUMNS = [
+    ExportColumn(gettext_lazy("单据编号"), key="number"),
+    ExportColumn(gettext_lazy("日期"), key="occurred_on", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("往来单位"), getter=_settlement_party),
+    ExportColumn(gettext_lazy("结算方式"), key="get_method_display"),
+    ExportColumn(gettext_lazy("流水号"), key="reference"),
+    ExportColumn(gettext_lazy("币种"), key="currency"),
+    ExportColumn(gettext_lazy("金额"), key="amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("已核销"), key="allocated", kind=Kind.MONEY),
+    ExportColumn(
+        gettext_lazy("未核销"),
+        getter=lambda s: None if s.status == SettlementStatus.REVERSED else s.outstanding,
+        kind=Kind.MONEY,
+    ),
+    ExportColumn(gettext_lazy("状态"), getter=_settlement_status),
+]
+
+
 def settlement_list(request: HttpRequest, direction: str) -> HttpResponse:
     side = SIDES[direction]
     _require(request, side.perm("settlement", "view"))
@@ -454,6 +491,8 @@ def settlement_list(request: HttpRequest, direction: str) -> HttpResponse:
         unallocated=unallocated,
         ordering=ordering,
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, SETTLEMENT_COLUMNS, side.settlements_label)
     listing = paginate(request, qs, ordering=ordering)
     listing.page.object_list = _with_party_urls(request, listing.page.object_list)
     context = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
@@ -187,6 +188,30 @@ def balance_list(request: HttpRequest) -> HttpResponse:
 # 库存流水 ------------------------------------------------------------------------------------------
 
 
+def _operator(move: Any) -> str:
+    user = move.created_by
+    employee = getattr(user, "employee", None) if user is not None else None
+    return employee.name if employee is not None else (user.username if user is not None else "")
+
+
+# The list's columns in its Excel export (导出), as on screen.
+MOVE_COLUMNS = [
+    ExportColumn(gettext_lazy("时间"), key="created_at", kind=Kind.DATETIME),
+    ExportColumn(gettext_lazy("类型"), key="get_kind_display"),
+    ExportColumn(gettext_lazy("来源单据"), key="source_number"),
+    ExportColumn(gettext_lazy("商品编码"), key="product.code"),
+    ExportColumn(gettext_lazy("商品"), key="product.name"),
+    ExportColumn(gettext_lazy("仓库"), key="warehouse.name"),
+    ExportColumn(gettext_lazy("批号"), getter=lambda m: str(m.lot) if m.lot_id else ""),
+    ExportColumn(gettext_lazy("数量"), key="quantity", kind=Kind.QUANTITY),
+]
+MOVE_COST_COLUMNS = [
+    ExportColumn(gettext_lazy("单位成本"), key="unit_cost", kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("金额"), key="value", kind=Kind.MONEY),
+]
+MOVE_OPERATOR_COLUMN = ExportColumn(gettext_lazy("操作人"), getter=_operator)
+
+
 @permission_required("inventory.view_stockmove", raise_exception=True)
 def move_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -210,9 +235,13 @@ def move_list(request: HttpRequest) -> HttpResponse:
         date_from=date_from,
         date_to=date_to,
     )
+    see_cost = request.user.has_perm(COST_PERMISSION)
+    if wants_xlsx(request):
+        columns = [*MOVE_COLUMNS, *(MOVE_COST_COLUMNS if see_cost else []), MOVE_OPERATOR_COLUMN]
+        return xlsx_response(request, qs, columns, gettext_lazy("库存流水"))
     context = {
         "listing": paginate(request, qs),
-        "see_cost": request.user.has_perm(COST_PERMISSION),
+        "see_cost": see_cost,
         "q": search,
         "product": product,
         "warehouse": warehouse,
@@ -246,6 +275,36 @@ class LotLine:
         return -(self.days_left or 0)
 
 
+LOT_STATE_LABELS = {
+    "expired": gettext_lazy("已过期"),
+    "near": gettext_lazy("即将到期"),
+    "ok": gettext_lazy("未到期"),
+    "none": gettext_lazy("无有效期"),
+}
+
+# The list's columns in its Excel export (导出), as on screen; rows are `LotLine`s.
+LOT_COLUMNS = [
+    ExportColumn(gettext_lazy("商品编码"), key="lot.product.code"),
+    ExportColumn(gettext_lazy("商品"), key="lot.product.name"),
+    ExportColumn(gettext_lazy("规格"), key="lot.product.specification"),
+    ExportColumn(gettext_lazy("批号"), getter=lambda line: str(line.lot)),
+    ExportColumn(gettext_lazy("生产日期"), key="lot.production_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("有效期至"), key="lot.expiry_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("效期状态"), getter=lambda line: LOT_STATE_LABELS.get(line.state, "")),
+    ExportColumn(gettext_lazy("剩余天数"), key="days_left", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("现存量"), key="lot.on_hand", kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("单位"), key="lot.product.unit"),
+]
+
+
+def _lot_lines(lots: Any, *, today: dt.date, days: int) -> list[LotLine]:
+    lines = []
+    for lot in lots:
+        lot_state, days_left = selectors.expiry_state(lot.expiry_date, today=today, within_days=days)
+        lines.append(LotLine(lot=lot, state=lot_state, days_left=days_left))
+    return lines
+
+
 @permission_required("inventory.view_lot", raise_exception=True)
 def lot_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -256,11 +315,11 @@ def lot_list(request: HttpRequest) -> HttpResponse:
     ordering = request.GET.get("o", "")
     today = timezone.localdate()
     qs = selectors.lot_list(state=state, within_days=days, search=search, ordering=ordering, today=today)
+    if wants_xlsx(request):
+        rows_of = partial(_lot_lines, today=today, days=days)
+        return xlsx_response(request, qs, LOT_COLUMNS, gettext_lazy("批次效期"), prepare=rows_of)
     listing = paginate(request, qs, ordering=ordering)
-    lines = []
-    for lot in listing.page.object_list:
-        lot_state, days_left = selectors.expiry_state(lot.expiry_date, today=today, within_days=days)
-        lines.append(LotLine(lot=lot, state=lot_state, days_left=days_left))
+    lines = _lot_lines(listing.page.object_list, today=today, days=days)
     context = {
         "listing": listing,
         "lines": lines,
@@ -303,14 +362,33 @@ def lot_trace(request: HttpRequest, pk: int) -> HttpResponse:
 # 低库存 --------------------------------------------------------------------------------------------
 
 
+def _low_stock_rows(products: list[Product]) -> list[tuple[Product, Any]]:
+    coming = selectors.incoming_totals(p.pk for p in products)
+    return [(p, coming.get(p.pk, selectors.ZERO)) for p in products]
+
+
+# The list's columns in its Excel export (导出), as on screen; rows are (product, incoming).
+LOW_STOCK_COLUMNS = [
+    ExportColumn(gettext_lazy("商品编码"), getter=lambda r: r[0].code),
+    ExportColumn(gettext_lazy("商品名称"), getter=lambda r: r[0].name),
+    ExportColumn(gettext_lazy("规格型号"), getter=lambda r: r[0].specification),
+    ExportColumn(gettext_lazy("单位"), getter=lambda r: r[0].unit),
+    ExportColumn(gettext_lazy("现存量"), getter=lambda r: r[0].on_hand, kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("最低库存"), getter=lambda r: r[0].min_stock, kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("缺口"), getter=lambda r: r[0].shortfall, kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("在途量"), getter=lambda r: r[1], kind=Kind.QUANTITY),
+]
+
+
 @permission_required("inventory.view_lot", raise_exception=True)
 def low_stock(request: HttpRequest) -> HttpResponse:
-    listing = paginate(request, selectors.low_stock_list())
-    products = list(listing.page.object_list)
-    coming = selectors.incoming_totals(p.pk for p in products)
+    qs = selectors.low_stock_list()
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, LOW_STOCK_COLUMNS, gettext_lazy("低库存"), prepare=_low_stock_rows)
+    listing = paginate(request, qs)
     context = {
         "listing": listing,
-        "rows": [(p, coming.get(p.pk, selectors.ZERO)) for p in products],
+        "rows": _low_stock_rows(list(listing.page.object_list)),
         "page_sizes": PAGE_SIZES,
     }
     return render(request, "web/inventory/low_stock.html", context)

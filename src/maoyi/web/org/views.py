@@ -15,10 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError
+from maoyi.core.tabular import Kind
 from maoyi.org import scope, selectors, services
 from maoyi.org.holdings import holdings
 from maoyi.org.models import Department, Employee, EmployeeStatus, Role
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.org.forms import (
@@ -51,9 +53,32 @@ def _department_or_404(request: HttpRequest, pk: int) -> Department:
     return or_404(selectors.visible_department, request.user, pk)
 
 
+# The lists' columns in their Excel exports (导出), as on screen.
+DEPARTMENT_COLUMNS = [
+    ExportColumn(gettext_lazy("部门名称"), key="name"),
+    ExportColumn(gettext_lazy("英文名称"), key="name_en"),
+    ExportColumn(gettext_lazy("上级部门"), getter=lambda d: str(d.parent) if d.parent_id else ""),
+    ExportColumn(gettext_lazy("本部门在职"), key="employee_count", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("状态"), getter=lambda d: _("启用") if d.is_active else _("停用")),
+]
+EMPLOYEE_COLUMNS = [
+    ExportColumn(gettext_lazy("姓名"), key="name"),
+    ExportColumn(gettext_lazy("经理"), getter=lambda e: _("经理") if e.is_manager else ""),
+    ExportColumn(gettext_lazy("登录名"), key="user.username"),
+    ExportColumn(gettext_lazy("部门"), getter=lambda e: str(e.department) if e.department_id else ""),
+    ExportColumn(gettext_lazy("职务"), key="title"),
+    ExportColumn(gettext_lazy("手机"), key="mobile"),
+    ExportColumn(gettext_lazy("角色"), getter=lambda e: "、".join(str(r) for r in e.roles.all())),
+    ExportColumn(gettext_lazy("状态"), key="get_status_display"),
+]
+
+
 @permission_required("org.view_department", raise_exception=True)
 def department_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
+    if wants_xlsx(request):
+        departments = selectors.departments(request.user, search=search)
+        return xlsx_response(request, departments, DEPARTMENT_COLUMNS, gettext_lazy("部门"))
     found = list(selectors.departments(request.user, search=search))
     # Indent relative to the shallowest department shown (a manager's tree starts at their own);
     # a search result is a flat list.
@@ -155,6 +180,8 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         role=role,
         ordering=ordering,
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, EMPLOYEE_COLUMNS, gettext_lazy("员工"))
     context = {
         "listing": paginate(request, qs, ordering=ordering),
         "q": search,

@@ -312,15 +312,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/purchasing/order_list.html", context)
 
 
-@permission_required("purchasing.add_goodsreceipt", raise_exception=True)
-def to_receive(request: HttpRequest) -> HttpResponse:
-    """待入库: approved and partly received orders, the earliest expected (the late ones) first."""
-    search = request.GET.get("q", "").strip()
-    qs = selectors.orders(request.user, search=search, to_receive=True, ordering="expected")
-    listing = paginate(request, qs.prefetch_related("lines"), ordering="expected")
-    today = timezone.localdate()
+def _to_receive_rows_of(orders: list[PurchaseOrder], *, today: dt.date) -> list[dict[str, Any]]:
     rows = []
-    for o in listing.page:
+    for o in orders:
         lines = list(o.lines.all())
         rows.append(
             {
@@ -330,6 +324,37 @@ def to_receive(request: HttpRequest) -> HttpResponse:
                 "open_lines": len([line for line in lines if line.open_quantity > 0]),
             }
         )
+    return rows
+
+
+TO_RECEIVE_COLUMNS = [
+    ExportColumn(gettext_lazy("预计到货"), key="order.expected_date", kind=Kind.DATE),
+    ExportColumn(gettext_lazy("逾期"), getter=lambda row: _("逾期") if row["late"] else ""),
+    ExportColumn(gettext_lazy("单据编号"), key="order.number"),
+    ExportColumn(gettext_lazy("供应商"), key="order.supplier.name"),
+    ExportColumn(gettext_lazy("收货仓库"), key="order.warehouse.name"),
+    ExportColumn(gettext_lazy("状态"), key="order.get_status_display"),
+    ExportColumn(gettext_lazy("待到货行数"), key="open_lines", kind=Kind.NUMBER),
+    ExportColumn(
+        gettext_lazy("到货进度"),
+        getter=lambda row: f"{row['progress']['received']}/{row['progress']['ordered']}",
+    ),
+    ExportColumn(gettext_lazy("采购负责人"), key="order.owner.name"),
+]
+
+
+@permission_required("purchasing.add_goodsreceipt", raise_exception=True)
+def to_receive(request: HttpRequest) -> HttpResponse:
+    """待入库: approved and partly received orders, the earliest expected (the late ones) first."""
+    search = request.GET.get("q", "").strip()
+    qs = selectors.orders(request.user, search=search, to_receive=True, ordering="expected")
+    qs = qs.prefetch_related("lines")
+    today = timezone.localdate()
+    rows_of = partial(_to_receive_rows_of, today=today)
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, TO_RECEIVE_COLUMNS, gettext_lazy("待入库"), prepare=rows_of)
+    listing = paginate(request, qs, ordering="expected")
+    rows = rows_of(list(listing.page))
     context = {
         "listing": listing,
         "rows": rows,
@@ -810,12 +835,29 @@ def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _return_form(request, doc.order, doc)
 
 
+PURCHASE_RETURN_COLUMNS = [
+    ExportColumn(gettext_lazy("退货单号"), key="number"),
+    ExportColumn(gettext_lazy("采购订单"), key="order.number"),
+    ExportColumn(gettext_lazy("供应商"), key="order.supplier.name"),
+    ExportColumn(gettext_lazy("币种"), key="order.currency"),
+    ExportColumn(gettext_lazy("退货金额"), key="amount", kind=Kind.MONEY),
+    ExportColumn(gettext_lazy("状态"), key="get_status_display"),
+    ExportColumn(gettext_lazy("退货原因"), key="reason"),
+    ExportColumn(gettext_lazy("负责人"), key="owner.name"),
+    ExportColumn(gettext_lazy("创建时间"), key="created_at", kind=Kind.DATETIME),
+]
+
+
 def _return_list(request: HttpRequest, *, to_ship: bool) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     status = "" if to_ship else request.GET.get("status", "")
     status = status if status in RETURN_STATUSES else ""
     qs = selectors.returns(request.user, search=search, status=status, to_ship=to_ship)
-    listing = paginate(request, qs.prefetch_related("lines__order_line"))
+    qs = qs.prefetch_related("lines__order_line")
+    if wants_xlsx(request):
+        title = gettext_lazy("待发退货") if to_ship else gettext_lazy("采购退货")
+        return xlsx_response(request, qs, PURCHASE_RETURN_COLUMNS, title)
+    listing = paginate(request, qs)
     context = {
         "listing": listing,
         "to_ship": to_ship,

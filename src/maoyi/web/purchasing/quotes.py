@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -28,10 +29,12 @@ from maoyi.catalog import selectors as catalog_selectors
 from maoyi.catalog.models import Product
 from maoyi.core.errors import DomainError
 from maoyi.core.money import Currency
+from maoyi.core.tabular import Kind
 from maoyi.purchasing import selectors
 from maoyi.purchasing.models import Supplier, SupplierQuote
 from maoyi.purchasing.services import quotes as services
 from maoyi.web.common import acting_employee, form_data, form_status, or_404
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.purchasing import views as supplier_views
@@ -142,6 +145,34 @@ class QuoteForm(StyledForm):
 # Lists ---------------------------------------------------------------------------------------------
 
 
+QUOTE_STATES = {
+    "withdrawn": gettext_lazy("已撤回"),
+    "expired": gettext_lazy("已过期"),
+    "pending": gettext_lazy("未生效"),
+    "valid": gettext_lazy("有效"),
+}
+
+
+def _quote_rows(quotes: list[SupplierQuote], *, today: dt.date) -> list[tuple[SupplierQuote, str]]:
+    return [(q, quote_state(q, today)) for q in quotes]
+
+
+# The list's columns in its Excel export (导出), as on screen; rows are (quote, state).
+QUOTE_COLUMNS = [
+    ExportColumn(gettext_lazy("商品编码"), getter=lambda r: r[0].product.code),
+    ExportColumn(gettext_lazy("商品"), getter=lambda r: r[0].product.name),
+    ExportColumn(gettext_lazy("规格"), getter=lambda r: r[0].product.specification),
+    ExportColumn(gettext_lazy("供应商"), getter=lambda r: r[0].supplier.name),
+    ExportColumn(gettext_lazy("含税单价"), getter=lambda r: r[0].unit_price, kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("币种"), getter=lambda r: r[0].currency),
+    ExportColumn(gettext_lazy("起订量"), getter=lambda r: r[0].min_quantity, kind=Kind.QUANTITY),
+    ExportColumn(gettext_lazy("生效日期"), getter=lambda r: r[0].valid_from, kind=Kind.DATE),
+    ExportColumn(gettext_lazy("失效日期"), getter=lambda r: r[0].valid_until, kind=Kind.DATE),
+    ExportColumn(gettext_lazy("状态"), getter=lambda r: QUOTE_STATES[r[1]]),
+    ExportColumn(gettext_lazy("备注"), getter=lambda r: r[0].note),
+]
+
+
 @permission_required("purchasing.view_supplierquote", raise_exception=True)
 def quote_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -159,10 +190,13 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         active={"active": True, "valid": True, "withdrawn": False, "all": None}[state],
         ordering=ordering,
     )
+    if wants_xlsx(request):
+        rows_of = partial(_quote_rows, today=today)
+        return xlsx_response(request, qs, QUOTE_COLUMNS, gettext_lazy("供应商报价"), prepare=rows_of)
     listing = paginate(request, qs, ordering=ordering)
     context = {
         "listing": listing,
-        "rows": [(q, quote_state(q, today)) for q in listing.page],
+        "rows": _quote_rows(list(listing.page), today=today),
         "q": search,
         "state": state,
         "states": STATE_FILTER,

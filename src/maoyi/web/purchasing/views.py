@@ -18,12 +18,14 @@ from django.views.decorators.http import require_POST
 
 from maoyi.core.errors import DomainError
 from maoyi.core.money import Currency
+from maoyi.core.tabular import Kind
 from maoyi.finance.models import Direction
 from maoyi.finance.parties import PartyKind
 from maoyi.purchasing import selectors
 from maoyi.purchasing.models import Supplier, SupplierContact
 from maoyi.purchasing.services import suppliers as services
 from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status, or_404, record_panels
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.finance.party_money import party_money
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
@@ -34,6 +36,20 @@ ACTIVE_VALUES: dict[str, bool | None] = {"active": True, "inactive": False, "all
 
 def _supplier_or_404(pk: int) -> Supplier:
     return or_404(selectors.supplier, pk)
+
+
+# The list's columns in its Excel export (导出), as on screen.
+SUPPLIER_COLUMNS = [
+    ExportColumn(gettext_lazy("供应商编码"), key="code"),
+    ExportColumn(gettext_lazy("供应商名称"), key="name"),
+    ExportColumn(gettext_lazy("简称"), key="short_name"),
+    ExportColumn(gettext_lazy("币种"), key="get_currency_display"),
+    ExportColumn(gettext_lazy("电话"), key="phone"),
+    ExportColumn(gettext_lazy("税号"), key="tax_id"),
+    ExportColumn(gettext_lazy("账期（天）"), key="payment_terms_days", kind=Kind.NUMBER),
+    ExportColumn(gettext_lazy("采购负责人"), key="buyer.name"),
+    ExportColumn(gettext_lazy("状态"), getter=lambda s: _("启用") if s.is_active else _("停用")),
+]
 
 
 @permission_required("purchasing.view_supplier", raise_exception=True)
@@ -47,6 +63,8 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.suppliers(
         search=search, active=ACTIVE_VALUES[active], currency=currency, ordering=ordering
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, SUPPLIER_COLUMNS, gettext_lazy("供应商"))
     context = {
         "listing": paginate(request, qs, ordering=ordering),
         "q": search,

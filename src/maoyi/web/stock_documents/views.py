@@ -28,10 +28,12 @@ from maoyi.audit.selectors import history_of
 from maoyi.catalog import selectors as catalog_selectors
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
+from maoyi.core.tabular import Kind as ColumnKind
 from maoyi.inventory import selectors
 from maoyi.inventory.models import OpeningStock, StockDocument, StockReversal, Stocktake, Transfer
 from maoyi.inventory.services import documents, opening, reversal, stocktake, transfer
 from maoyi.web.common import acting_employee, form_data, or_404, record_panels
+from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import (
@@ -94,6 +96,29 @@ def _document_or_404(request: HttpRequest, model: type[StockDocument], pk: int) 
 # Lists ---------------------------------------------------------------------------------------------
 
 
+def _document_columns(spec: Kind) -> list[ExportColumn]:
+    """The list's columns in its Excel export (导出), as on screen for the document type."""
+    columns = [ExportColumn(gettext_lazy("单据编号"), key="number")]
+    if spec.code == "transfer":
+        columns += [
+            ExportColumn(gettext_lazy("调出仓库"), key="warehouse.name"),
+            ExportColumn(gettext_lazy("调入仓库"), key="to_warehouse.name"),
+        ]
+    else:
+        columns.append(ExportColumn(gettext_lazy("仓库"), key="warehouse.name"))
+    if spec.code == "stocktake":
+        columns.append(ExportColumn(gettext_lazy("盘点时间"), key="counted_at", kind=ColumnKind.DATETIME))
+    return [
+        *columns,
+        ExportColumn(gettext_lazy("明细行数"), key="line_count", kind=ColumnKind.NUMBER),
+        ExportColumn(gettext_lazy("状态"), key="get_status_display"),
+        ExportColumn(gettext_lazy("负责人"), key="owner.name"),
+        ExportColumn(gettext_lazy("创建时间"), key="created_at", kind=ColumnKind.DATETIME),
+        ExportColumn(gettext_lazy("过账时间"), key="posted_at", kind=ColumnKind.DATETIME),
+        ExportColumn(gettext_lazy("备注"), key="note"),
+    ]
+
+
 def document_list(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
     _require(request, spec.model, "view")
@@ -107,6 +132,8 @@ def document_list(request: HttpRequest, kind: str) -> HttpResponse:
     qs = selectors.stock_documents(
         request.user, spec.model, search=search, status=status, warehouse=warehouse, ordering=ordering
     )
+    if wants_xlsx(request):
+        return xlsx_response(request, qs, _document_columns(spec), spec.label)
     context = {
         "kind": spec,
         "can_add": request.user.has_perm(documents.perm(spec.model, "add")),

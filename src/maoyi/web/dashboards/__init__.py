@@ -1,0 +1,1 @@
+"""Dashboards (仪表盘): one page per role, charts with their tables."""

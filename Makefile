@@ -76,6 +76,10 @@ clean:
 
 # The stock ledger benchmark (bench/README.md): 10,000 and 1,000,000 moves; SQLite in a temp dir
 # unless BENCH_ARGS names a database, e.g. BENCH_ARGS="--database postgres://postgres@127.0.0.1:5432/maoyi_bench".
-.PHONY: bench-stock
+.PHONY: bench-stock bench-import
 bench-stock: install
 	$(BIN)/python bench/stock_ledger.py $(BENCH_ARGS)
+
+# The Excel import benchmark: 50,000 customers read, checked and imported into an empty database.
+bench-import: install
+	$(BIN)/python bench/import_50k.py $(BENCH_ARGS)

@@ -131,6 +131,7 @@ def test_the_stock_pages_follow_the_role() -> None:
         "批次效期",
         "低库存",
         "期初库存",
+        "导入期初库存",
         "盘点",
         "调拨",
     ]

@@ -57,13 +57,27 @@ def record(
 ) -> AuditEntry:
     """Write one audit row. `actor` is a user or anything with a `.user` (an employee), or None for
     the system (the demo loader, migrations)."""
+    entry = _entry(actor, action, obj, changes, note=note, at=timezone.now())
+    entry.save()
+    return entry
+
+
+def _actor(actor: Any) -> tuple[Any, str]:
+    """The user behind `actor` and the name the log shows for them."""
     user = getattr(actor, "user", actor)
     name = ""
     if user is not None:
         employee = getattr(user, "employee", None)
         name = getattr(employee, "name", "") or user.get_username()
-    return AuditEntry.objects.create(
-        at=timezone.now(),
+    return user, name
+
+
+def _entry(
+    actor: Any, action: str, obj: models.Model, changes: Changes | None, *, note: str, at: Any
+) -> AuditEntry:
+    user, name = _actor(actor)
+    return AuditEntry(
+        at=at,
         actor=user,
         actor_name=name,
         action=action,
@@ -82,6 +96,20 @@ def record_created(
     after = snapshot(obj, fields)
     changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [])}
     return record(actor, "create", obj, {**changes, **(also or {})})
+
+
+def record_created_many(
+    actor: Any, objs: Iterable[models.Model], fields: Iterable[str], *, batch_size: int = 1000
+) -> None:
+    """`record_created` for many new records at once (an import), inserted in batches."""
+    names = list(fields)
+    at = timezone.now()
+    entries = []
+    for obj in objs:
+        after = snapshot(obj, names)
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [])}
+        entries.append(_entry(actor, "create", obj, changes, note="", at=at))
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
 
 
 def record_status_change(

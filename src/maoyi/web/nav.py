@@ -50,6 +50,8 @@ MODULES: tuple[Module, ...] = (
         (
             Page(pgettext_lazy("menu", "客户"), "web:customer-list", "crm.view_customer"),
             Page(_("公海客户"), "web:pool-list", "crm.view_customer"),
+            Page(_("导入客户"), "web:import-customers", "crm.add_customer"),
+            Page(_("导入联系人"), "web:import-contacts", "crm.add_contact"),
             Page(_("跟进提醒"), "web:follow-up-list", "crm.view_activity"),
             Page(_("跟进记录"), "web:activity-list", "crm.view_activity"),
             Page(_("未跟进客户"), "web:customers-idle", "crm.view_customer"),
@@ -79,6 +81,7 @@ MODULES: tuple[Module, ...] = (
         "truck-delivery",
         (
             Page(pgettext_lazy("menu", "供应商"), "web:supplier-list", "purchasing.view_supplier"),
+            Page(_("导入供应商"), "web:import-suppliers", "purchasing.add_supplier"),
             Page(_("供应商报价"), "web:quote-list", "purchasing.view_supplierquote"),
             Page(_("报价比较"), "web:quote-compare", "purchasing.view_supplierquote"),
             Page(_("采购订单"), "web:purchase-order-list", "purchasing.view_purchaseorder"),
@@ -93,6 +96,7 @@ MODULES: tuple[Module, ...] = (
         "package",
         (
             Page(pgettext_lazy("menu", "商品"), "web:product-list", "catalog.view_product"),
+            Page(_("导入商品"), "web:import-products", "catalog.add_product"),
             Page(_("商品分类"), "web:category-list", "catalog.view_category"),
             Page(_("价格等级"), "web:price-level-list", "catalog.view_pricelevel"),
             Page(pgettext_lazy("menu", "仓库"), "web:warehouse-list", "inventory.view_warehouse"),
@@ -109,6 +113,7 @@ MODULES: tuple[Module, ...] = (
             Page(_("批次效期"), "web:lot-list", "inventory.view_lot"),
             Page(_("低库存"), "web:low-stock", "inventory.view_lot"),
             Page(_("期初库存"), "web:opening-list", "inventory.view_openingstock"),
+            Page(_("导入期初库存"), "web:import-opening-stock", "inventory.add_openingstock"),
             Page(_("盘点"), "web:stocktake-list", "inventory.view_stocktake"),
             Page(_("调拨"), "web:transfer-list", "inventory.view_transfer"),
         ),
@@ -121,6 +126,8 @@ MODULES: tuple[Module, ...] = (
             Page(_("应收款"), "web:receivable-list", "finance.view_receivable"),
             Page(_("收款单"), "web:receipt-list", "finance.view_receipt"),
             Page(_("应付款"), "web:payable-list", "finance.view_payable"),
+            Page(_("导入期初应收"), "web:import-receivables", "finance.add_receivable"),
+            Page(_("导入期初应付"), "web:import-payables", "finance.add_payable"),
             Page(_("付款单"), "web:payment-list", "finance.view_payment"),
             Page(_("费用报销"), "web:expense-list", "crm.view_expense"),
             Page(_("发票登记"), "web:invoice-list", "invoicing.view_invoice"),

@@ -33,6 +33,7 @@ urlpatterns = [
     path("sales/", include("maoyi.web.sales.urls")),
     path("reports/", include("maoyi.web.reports.urls")),
     path("dashboards/", include("maoyi.web.dashboards.urls")),
+    path("imports/", include("maoyi.web.imports.urls")),
     path("finance/", include("maoyi.web.finance.urls")),
     path("invoicing/", include("maoyi.web.invoicing.urls")),
     path("", include("maoyi.web.printing")),  # print pages and PDFs of the documents

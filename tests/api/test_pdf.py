@@ -1,4 +1,5 @@
-"""`GET …/{id}/pdf/` on the sales-order, purchase-order and shipment endpoints: the document's PDF
+"""`GET …/{id}/pdf/` on the document endpoints (orders, shipments, returns, quotes, goods receipts,
+contracts, expenses, invoices, receivables, payables, receipts and payments): the document's PDF
 (from the same template as its print page) for a role that may read it, in its data scope; 403
 for a role without the view permission, 404 outside the scope, A5 on request, JSON refusals."""
 
@@ -157,3 +158,168 @@ def test_a_customer_quote_downloads_as_pdf_in_scope(company):
     assert "报价单" in words and "北京协和医院" in words and "叁拾元整" in words
     assert token_client(company.rep_b1).get(url).status_code == 404
     assert token_client(company.purchaser).get(url).status_code == 403
+
+
+# Goods receipts, contracts, expenses, invoices and the money ledger ----------------------------------
+
+
+@needs_poppler
+def test_a_goods_receipt_downloads_as_pdf_in_scope(company):
+    from tests.purchasing.order_builders import receive
+
+    buying = build_purchasing_shop(company)
+    order = approved_purchase(buying, purchase_line(buying.product, "20", "12.50"))
+    doc = receive(buying, order, "10", lot="L-RK-1")
+    url = f"/api/v1/goods-receipts/{doc.pk}/pdf/"
+    words = _pdf_ok(token_client(company.purchaser).get(url))
+    assert "采购入库单" in words and "".join(buying.supplier.name.split()) in words
+    assert doc.number in words and "L-RK-1" in words and "壹佰贰拾伍元整" in words
+    assert token_client(company.manager_a).get(url).status_code == 404
+    assert token_client(company.rep_a1).get(url).status_code == 403
+    assert token_client(company.purchaser).get("/api/v1/goods-receipts/999999/pdf/").status_code == 404
+
+
+@needs_poppler
+def test_a_contract_downloads_as_pdf_in_scope(company):
+    import datetime as dt
+
+    from maoyi.crm.services import contracts as contract_services
+    from tests.crm.builders import grant_customer_permissions
+    from tests.crm.quote_builders import line as quote_line
+    from tests.crm.quote_builders import make_book
+
+    grant_customer_permissions()
+    book = make_book(company)
+    contract = contract_services.create_contract(
+        actor=company.rep_a1,
+        customer=book.xiehe,
+        lines=[quote_line(book.masks, "10", "3")],
+        title="2026 年度耗材合同",
+        signed_on=dt.date(2026, 1, 1),
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    url = f"/api/v1/contracts/{contract.pk}/pdf/"
+    words = _pdf_ok(token_client(company.rep_a1).get(url))
+    assert "合同" in words and "北京协和医院" in words and contract.number in words and "叁拾元整" in words
+    assert token_client(company.rep_b1).get(url).status_code == 404
+    assert token_client(company.purchaser).get(url).status_code == 403
+
+
+@needs_poppler
+def test_an_expense_downloads_as_pdf_in_scope(company):
+    from tests.crm.builders import grant_customer_permissions
+    from tests.crm.test_expenses import make_expense, make_expense_book
+    from tests.factories import make_employee
+
+    grant_customer_permissions()
+    book = make_expense_book(company)
+    expense = make_expense(company.rep_a1, "1280.50", customer=book.xiehe)
+    url = f"/api/v1/expenses/{expense.pk}/pdf/"
+    words = _pdf_ok(token_client(company.rep_a1).get(url))
+    assert "费用报销单" in words and "北京协和医院" in words and expense.number in words
+    assert "壹仟贰佰捌拾元伍角" in words
+    assert token_client(company.rep_b1).get(url).status_code == 404
+    keeper = make_employee(company.root, "logistics", username="keeper", name="陆洋")
+    assert token_client(keeper).get(url).status_code == 403
+
+
+@needs_poppler
+def test_an_invoice_downloads_as_pdf_in_scope(company):
+    from tests.invoicing.builders import build_desk, issue
+    from tests.invoicing.builders import sales_order as invoiced_order
+
+    desk = build_desk(company)
+    order = invoiced_order(desk)
+    invoice = issue(desk, [(order, "1130.00")])
+    url = f"/api/v1/invoices/{invoice.pk}/pdf/"
+    words = _pdf_ok(token_client(desk.clerk).get(url))
+    assert "销项发票" in words and "北京协和医院" in words and invoice.number in words
+    assert order.number in words and "壹仟壹佰叁拾元整" in words
+    assert token_client(company.manager_a).get(url).status_code == 200
+    other = issue(
+        desk, [(invoiced_order(desk, customer=desk.other_customer), "1130.00")], customer=desk.other_customer
+    )
+    assert token_client(company.manager_a).get(f"/api/v1/invoices/{other.pk}/pdf/").status_code == 404
+    assert token_client(company.rep_a1).get(url).status_code == 403
+
+
+@pytest.fixture
+def parties(company):
+    from tests.finance.builders import make_parties
+
+    return make_parties(company)
+
+
+@needs_poppler
+def test_a_receivable_downloads_with_its_installments_in_scope(company, parties):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.finance.builders import receivable, settle
+
+    today = timezone.localdate()
+    first, second = today + dt.timedelta(days=10), today + dt.timedelta(days=40)
+    doc = receivable(
+        company.finance_clerk,
+        parties.hospital,
+        "1000.00",
+        second,
+        plan=[(first, "400.00"), (second, "600.00")],
+    )
+    settle(company.finance_clerk, parties.hospital, "150.00", today, (doc, "150.00"))
+    url = f"/api/v1/receivables/{doc.pk}/pdf/"
+    words = _pdf_ok(token_client(company.rep_a1).get(url))
+    assert "应收款" in words and "北京协和医院" in words and doc.number in words and "壹仟元整" in words
+    assert first.isoformat() in words and second.isoformat() in words
+    assert "250.00" in words and "850.00" in words  # outstanding of the first installment, and in all
+    assert token_client(company.rep_b1).get(url).status_code == 404
+    assert token_client(company.purchaser).get(url).status_code == 403
+
+
+@needs_poppler
+def test_a_payable_downloads_as_pdf_in_scope(company, parties):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.finance.builders import payable
+
+    doc = payable(
+        company.finance_clerk, parties.supplier, "2000.00", timezone.localdate() + dt.timedelta(days=5)
+    )
+    url = f"/api/v1/payables/{doc.pk}/pdf/"
+    words = _pdf_ok(token_client(company.purchaser).get(url))
+    assert "应付款" in words and "威高医疗器械" in words and "贰仟元整" in words
+    assert token_client(company.manager_a).get(url).status_code == 404
+    assert token_client(company.rep_a1).get(url).status_code == 403
+
+
+@needs_poppler
+def test_a_receipt_and_a_payment_download_with_their_allocations(company, parties):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.finance.builders import PAYABLE, payable, receivable, settle
+
+    today = timezone.localdate()
+    owed = receivable(company.finance_clerk, parties.hospital, "500.00", today + dt.timedelta(days=10))
+    receipt = settle(company.finance_clerk, parties.hospital, "800.00", today, (owed, "500.00"))
+    url = f"/api/v1/receipts/{receipt.pk}/pdf/"
+    words = _pdf_ok(token_client(company.rep_a1).get(url))
+    assert "收款单" in words and "北京协和医院" in words and receipt.number in words
+    assert owed.number in words and "捌佰元整" in words and "300.00" in words  # the advance
+    assert token_client(company.rep_b1).get(url).status_code == 404
+    assert token_client(company.purchaser).get(url).status_code == 403
+
+    due = payable(company.finance_clerk, parties.supplier, "300.00", today + dt.timedelta(days=5))
+    payment = settle(
+        company.finance_clerk, parties.supplier, "300.00", today, (due, "300.00"), direction=PAYABLE
+    )
+    url = f"/api/v1/payments/{payment.pk}/pdf/"
+    words = _pdf_ok(token_client(company.purchaser).get(url))
+    assert "付款单" in words and "威高医疗器械" in words and due.number in words and "叁佰元整" in words
+    assert token_client(company.manager_a).get(url).status_code == 404
+    assert token_client(company.rep_a1).get(url).status_code == 403

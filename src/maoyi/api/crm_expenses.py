@@ -25,6 +25,7 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.approvals import ApproveInput, RejectInput
 from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
+from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import acting, posted
 from maoyi.crm.models import Campaign, Customer, Expense, ExpenseCategory
@@ -195,6 +196,7 @@ def _query(request: Request) -> dict[str, Any]:
     pay=posted(ExpensePayInput, ExpenseSerializer),
 )
 class ExpenseViewSet(
+    PdfActionMixin,
     ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

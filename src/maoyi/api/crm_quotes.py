@@ -384,6 +384,7 @@ class ContractQuery(serializers.Serializer):
     reject=posted(RejectInput, ContractSerializer),
 )
 class ContractViewSet(
+    PdfActionMixin,
     ApprovalActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -30,6 +30,7 @@ from rest_framework.routers import BaseRouter
 
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
+from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import acting
 from maoyi.core.errors import DomainError
@@ -384,13 +385,13 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 @_ledger_schema(ObligationSerializer, ObligationQuery, OpeningBalanceInput)
-class ReceivableViewSet(ObligationViewSet):
+class ReceivableViewSet(PdfActionMixin, ObligationViewSet):
     direction = Direction.RECEIVABLE
     party_field = "customer"
 
 
 @_ledger_schema(ObligationSerializer, ObligationQuery, OpeningBalanceInput)
-class PayableViewSet(ObligationViewSet):
+class PayableViewSet(PdfActionMixin, ObligationViewSet):
     direction = Direction.PAYABLE
     party_field = "supplier"
 
@@ -692,7 +693,7 @@ class SettlementViewSet(
 
 
 @_ledger_schema(ReceiptSerializer, SettlementQuery, ReceiptInput, ReceiptAllocateInput)
-class ReceiptViewSet(SettlementViewSet):
+class ReceiptViewSet(PdfActionMixin, SettlementViewSet):
     direction = Direction.RECEIVABLE
     party_field = "customer"
     serializer_class = ReceiptSerializer
@@ -701,7 +702,7 @@ class ReceiptViewSet(SettlementViewSet):
 
 
 @_ledger_schema(PaymentSerializer, SettlementQuery, PaymentInput, PaymentAllocateInput)
-class PaymentViewSet(SettlementViewSet):
+class PaymentViewSet(PdfActionMixin, SettlementViewSet):
     direction = Direction.PAYABLE
     party_field = "supplier"
     serializer_class = PaymentSerializer

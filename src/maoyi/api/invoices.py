@@ -24,6 +24,7 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.errors import error_responses
 from maoyi.api.finance import MAX_ID, PartyInput
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
+from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
 from maoyi.api.viewsets import acting
 from maoyi.core.errors import DomainError
@@ -193,7 +194,11 @@ def _posted(request: Any, status: int = 200) -> Any:
     reverse=_posted(ReverseInput),
 )
 class InvoiceViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    PdfActionMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """VAT invoices in the caller's data scope, newest first, with the orders they cover."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -25,11 +26,16 @@ from rest_framework.response import Response
 
 from maoyi.api.errors import error_responses
 from maoyi.api.permissions import ModelPermission
+from maoyi.core.money import quantize_money
 from maoyi.core.printing import PAPER_SIZES, PDF_MIME, PdfUnavailable, html_to_pdf, paper_size, pdf_response
-from maoyi.crm.models import Quote
+from maoyi.crm.models import Contract, Expense, Quote
 from maoyi.crm.selectors import quotes as quote_selectors
+from maoyi.finance import selectors as finance_selectors
+from maoyi.finance.models import Payable, Payment, Receipt, Receivable
+from maoyi.invoicing import selectors as invoice_selectors
+from maoyi.invoicing.models import Invoice
 from maoyi.purchasing import order_selectors as purchase_selectors
-from maoyi.purchasing.models import PurchaseOrder, PurchaseReturn
+from maoyi.purchasing.models import GoodsReceipt, PurchaseOrder, PurchaseReturn
 from maoyi.sales import selectors as sales_selectors
 from maoyi.sales import shipping_selectors
 from maoyi.sales.models import SalesOrder, SalesReturn, Shipment
@@ -50,6 +56,37 @@ def _purchase_return_lines(doc: PurchaseReturn) -> list[Any]:
     return list(doc.lines.select_related("order_line", "order_line__product", "lot").order_by("id"))
 
 
+@dataclass(frozen=True)
+class LineRow:
+    """A document line with what it is worth at its price (tax included)."""
+
+    line: Any
+    amount: Decimal
+
+
+def _goods_receipt_lines(doc: GoodsReceipt) -> list[LineRow]:
+    rows = doc.lines.select_related("order_line", "order_line__product", "lot").order_by("id")
+    return [LineRow(row, quantize_money(row.quantity * row.order_line.unit_price)) for row in rows]
+
+
+def _contract_lines(doc: Contract) -> list[LineRow]:
+    return [
+        LineRow(row, quantize_money(row.quantity * row.unit_price))
+        for row in quote_selectors.contract_lines(doc)
+    ]
+
+
+def _total(rows: list[LineRow]) -> dict[str, Any]:
+    return {"total": quantize_money(sum((row.amount for row in rows), Decimal("0")))}
+
+
+def _settlement_lines(doc: Any) -> list[Any]:
+    return list(finance_selectors.allocations_of(doc))
+
+
+_OBLIGATION = "web/print/obligation.html"
+_SETTLEMENT = "web/print/settlement.html"
+
 PRINTS: dict[type, Print] = {
     SalesOrder: Print("web/print/sales_order.html", _("销售订单"), sales_selectors.order_lines),
     PurchaseOrder: Print("web/print/purchase_order.html", _("采购订单"), purchase_selectors.order_lines),
@@ -66,6 +103,14 @@ PRINTS: dict[type, Print] = {
         quote_selectors.quote_lines,
         more=lambda lines: {"total": quote_selectors.quote_total(lines)},
     ),
+    GoodsReceipt: Print("web/print/goods_receipt.html", _("采购入库单"), _goods_receipt_lines, more=_total),
+    Contract: Print("web/print/contract.html", _("合同"), _contract_lines),
+    Expense: Print("web/print/expense.html", _("费用报销单"), lambda doc: [doc]),
+    Invoice: Print("web/print/invoice.html", _("发票"), invoice_selectors.allocations_of),
+    Receivable: Print(_OBLIGATION, _("应收款"), finance_selectors.installments_of),
+    Payable: Print(_OBLIGATION, _("应付款"), finance_selectors.installments_of),
+    Receipt: Print(_SETTLEMENT, _("收款单"), _settlement_lines),
+    Payment: Print(_SETTLEMENT, _("付款单"), _settlement_lines),
 }
 
 

@@ -492,7 +492,9 @@ class GoodsReceiptQuery(serializers.Serializer):
     ),
     retrieve=extend_schema(responses={200: GoodsReceiptSerializer, **error_responses(401, 403, 404)}),
 )
-class GoodsReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GoodsReceiptViewSet(
+    PdfActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """入库单 in the caller's data scope (that of their orders), newest first. Read-only: receipts
     are made by `POST /purchase-orders/{id}/receive/`."""
 

@@ -188,6 +188,14 @@ class Obligation(PartyRecord):
         due = self.next_due_date
         return due is not None and due < timezone.localdate()
 
+    @property
+    def settlement_state(self) -> str:
+        """How far it is settled: "settled" (nothing outstanding), "partial" (something allocated)
+        or "open"."""
+        if self.status == ObligationStatus.SETTLED or self.outstanding <= 0:
+            return "settled"
+        return "partial" if self.allocated > 0 else "open"
+
 
 class Receivable(Obligation):
     DOCUMENT_TYPE = "receivable"

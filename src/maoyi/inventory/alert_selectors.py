@@ -20,32 +20,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
-from maoyi.catalog.models import Category
 from maoyi.core.money import quantize_quantity
 from maoyi.inventory import selectors
+from maoyi.inventory.report_selectors import product_filter
 
 ZERO = Decimal("0")
 DEFAULT_EXPIRY_DAYS = 90
-
-
-def _product_condition(category_id: int | None, search: str, prefix: str = "product__") -> Q:
-    condition = Q()
-    if category_id is not None:
-        path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-        if not path:
-            return Q(pk__in=[])
-        condition &= Q(**{f"{prefix}category__path__startswith": path})
-    term = search.strip()
-    if term:
-        condition &= (
-            Q(**{f"{prefix}code__icontains": term})
-            | Q(**{f"{prefix}name__icontains": term})
-            | Q(**{f"{prefix}pinyin__startswith": term.lower()})
-        )
-    return condition
 
 
 # 批次效期 ----------------------------------------------------------------------------------------------
@@ -88,7 +70,7 @@ def expiring_lots(
     qs = (
         selectors.balances()
         .filter(lot__expiry_date__gte=today, lot__expiry_date__lte=today + dt.timedelta(days=days))
-        .filter(_product_condition(category_id, search))
+        .filter(product_filter("product__", category_id=category_id, search=search))
     )
     if warehouse_id is not None:
         qs = qs.filter(warehouse_id=warehouse_id)
@@ -157,7 +139,7 @@ def low_stock_report(
     *, category_id: int | None = None, search: str = "", today: dt.date | None = None
 ) -> LowStockReport:
     """低库存及在途 rows and their total (the earliest expected date of all)."""
-    products = list(selectors.low_stock().filter(_product_condition(category_id, search, prefix="")))
+    products = list(selectors.low_stock().filter(product_filter("", category_id=category_id, search=search)))
     figures = selectors.availability_totals([p.pk for p in products], today=today)
     rows = [
         LowStockRow(

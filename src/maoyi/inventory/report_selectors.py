@@ -38,7 +38,7 @@ ZERO = Decimal("0")
 _NUMBER: DecimalField[Decimal, Decimal] = DecimalField(max_digits=24, decimal_places=6)
 
 
-def _product_filter(prefix: str, *, category_id: int | None, search: str) -> Q:
+def product_filter(prefix: str, *, category_id: int | None, search: str) -> Q:
     """Products in the category (with its sub-categories) matching the search (code, name, pinyin
     initials), as a condition on rows whose product is at `prefix`."""
     condition = Q()
@@ -89,7 +89,7 @@ def stock_levels(
     """Product × warehouse levels with stock that the filters select, by product code, then
     warehouse code."""
     qs = StockLevel.objects.filter(on_hand__gt=0).filter(
-        _product_filter("product__", category_id=category_id, search=search)
+        product_filter("product__", category_id=category_id, search=search)
     )
     if warehouse_id is not None:
         qs = qs.filter(warehouse_id=warehouse_id)
@@ -202,7 +202,7 @@ def stock_movement(
     aggregate query, with the total of the rows."""
     start, end = _day_start(date_from), _day_start(date_to + dt.timedelta(days=1))
     moves = StockMove.objects.filter(created_at__lt=end).filter(
-        _product_filter("product__", category_id=category_id, search=search)
+        product_filter("product__", category_id=category_id, search=search)
     )
     if warehouse_id is not None:
         moves = moves.filter(warehouse_id=warehouse_id)

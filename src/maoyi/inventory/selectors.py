@@ -652,11 +652,16 @@ def active_categories() -> QuerySet[Category]:
     return catalog_selectors.categories(active=True)
 
 
-def lots_in_stock(*, warehouse_ids: list[int] | None = None) -> QuerySet[StockBalance]:
-    """Product × warehouse × lot with stock, to pick a lot from (a transfer's lines)."""
+def lots_in_stock(
+    *, warehouse_ids: list[int] | None = None, product_ids: Iterable[int] | None = None
+) -> QuerySet[StockBalance]:
+    """Product × warehouse × lot with stock, to pick a lot from (a transfer's or a shipment's
+    lines), earliest expiry first."""
     qs = StockBalance.objects.filter(on_hand__gt=0).select_related("lot")
     if warehouse_ids is not None:
         qs = qs.filter(warehouse_id__in=warehouse_ids)
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
     return qs.order_by(
         "product_id", "warehouse_id", F("lot__expiry_date").asc(nulls_last=True), "lot__lot_number"
     )

@@ -120,6 +120,30 @@ def order_lines(order: SalesOrder) -> list[SalesOrderLine]:
     return list(order.lines.select_related("product").order_by("id"))
 
 
+@dataclass(frozen=True)
+class ShippingProgress:
+    """Shipped against ordered over an order's lines."""
+
+    ordered: Decimal
+    shipped: Decimal
+
+    @property
+    def percent(self) -> int:
+        return int(self.shipped * 100 / self.ordered) if self.ordered else 0
+
+    @property
+    def done(self) -> bool:
+        return bool(self.ordered) and self.shipped >= self.ordered
+
+
+def shipping_progress(lines: Iterable[SalesOrderLine]) -> ShippingProgress:
+    rows = list(lines)
+    return ShippingProgress(
+        ordered=sum((line.quantity for line in rows), ZERO),
+        shipped=sum((line.shipped_quantity for line in rows), ZERO),
+    )
+
+
 def order_installments(order: SalesOrder) -> list[SalesOrderInstallment]:
     return list(order.installments.order_by("due_date", "id"))
 

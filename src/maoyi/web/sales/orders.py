@@ -42,7 +42,6 @@ from maoyi.crm import selectors as customer_selectors
 from maoyi.crm.models import Contract, Customer, Quote
 from maoyi.crm.selectors import quotes as crm_selectors
 from maoyi.finance import selectors as finance_selectors
-from maoyi.finance.models import ObligationStatus
 from maoyi.inventory import selectors as inventory_selectors
 from maoyi.inventory.models import Warehouse
 from maoyi.invoicing import selectors as invoicing_selectors
@@ -242,20 +241,19 @@ def _collection(receivable: Any) -> dict[str, Any] | None:
     """未收 / 部分收款 / 已收清 of an order's receivable, with what is still outstanding."""
     if receivable is None:
         return None
-    if receivable.status == ObligationStatus.SETTLED or receivable.outstanding <= 0:
-        state, label = "settled", _("已收清")
-    elif receivable.allocated > 0:
-        state, label = "partial", _("部分收款")
-    else:
-        state, label = "open", _("未收")
-    return {"state": state, "label": label, "outstanding": receivable.outstanding, "receivable": receivable}
+    state = receivable.settlement_state
+    labels = {"settled": _("已收清"), "partial": _("部分收款"), "open": _("未收")}
+    return {
+        "state": state,
+        "label": labels[state],
+        "outstanding": receivable.outstanding,
+        "receivable": receivable,
+    }
 
 
 def _shipped(lines: Any) -> dict[str, Any]:
-    ordered = sum((line.quantity for line in lines), ZERO)
-    shipped = sum((line.shipped_quantity for line in lines), ZERO)
-    done = bool(ordered) and shipped >= ordered
-    return {"ordered": plain(ordered), "shipped": plain(shipped), "done": done}
+    progress = selectors.shipping_progress(lines)
+    return {"ordered": plain(progress.ordered), "shipped": plain(progress.shipped), "done": progress.done}
 
 
 def _order_rows_of(orders: list[SalesOrder], *, see_collection: bool) -> list[dict[str, Any]]:

@@ -155,18 +155,17 @@ def _lot_choices(order: SalesOrder, lines: list[SalesOrderLine]) -> dict[int, li
     tracked = {line.product_id for line in lines if line.product.lot_tracked}
     today = timezone.localdate()
     found: dict[int, list[dict[str, Any]]] = {}
-    for balance in inventory_selectors.lots_in_stock(warehouse_ids=[order.warehouse_id]):
-        if balance.product_id in tracked:
-            expiry = balance.lot.expiry_date
-            found.setdefault(balance.product_id, []).append(
-                {
-                    "id": balance.lot_id,
-                    "number": balance.lot.lot_number,
-                    "expiry": expiry,
-                    "on_hand": plain(balance.on_hand),
-                    "expired": expiry is not None and expiry < today,
-                }
-            )
+    for balance in inventory_selectors.lots_in_stock(warehouse_ids=[order.warehouse_id], product_ids=tracked):
+        expiry = balance.lot.expiry_date
+        found.setdefault(balance.product_id, []).append(
+            {
+                "id": balance.lot_id,
+                "number": balance.lot.lot_number,
+                "expiry": expiry,
+                "on_hand": plain(balance.on_hand),
+                "expired": expiry is not None and expiry < today,
+            }
+        )
     return found
 
 

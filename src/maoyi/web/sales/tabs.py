@@ -20,8 +20,6 @@ from maoyi.sales.models import SalesOrder
 from maoyi.web.crm.views import CustomerTab, add_customer_tab
 from maoyi.web.lists import paginate
 
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 # Orders whose goods may have left: the only ones with a shipping progress to show.
 SHIPPING_STATUSES = (Status.APPROVED, Status.IN_PROGRESS, Status.DONE)
 
@@ -29,25 +27,27 @@ SHIPPING_STATUSES = (Status.APPROVED, Status.IN_PROGRESS, Status.DONE)
 @dataclass(frozen=True)
 class OrderRow:
     order: SalesOrder
-    ordered: Decimal
-    shipped: Decimal
+    progress: selectors.ShippingProgress
 
     @property
     def ships(self) -> bool:
         return self.order.status in SHIPPING_STATUSES
 
     @property
+    def ordered(self) -> Decimal:
+        return self.progress.ordered
+
+    @property
+    def shipped(self) -> Decimal:
+        return self.progress.shipped
+
+    @property
     def percent(self) -> int:
-        return int(self.shipped * HUNDRED / self.ordered) if self.ordered else 0
+        return self.progress.percent
 
 
 def _row(order: SalesOrder) -> OrderRow:
-    lines = list(order.lines.all())  # prefetched
-    return OrderRow(
-        order=order,
-        ordered=sum((line.quantity for line in lines), ZERO),
-        shipped=sum((line.shipped_quantity for line in lines), ZERO),
-    )
+    return OrderRow(order=order, progress=selectors.shipping_progress(order.lines.all()))  # prefetched
 
 
 def _orders_tab(request: HttpRequest, customer: Customer) -> dict[str, Any]:

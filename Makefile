@@ -21,8 +21,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c requirements/constraints.txt -e ".[dev]"
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e ".[dev,bench]"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 # gettext catalogues are compiled as part of the build (pure Python: no msgfmt needed).
 messages: install
@@ -76,10 +81,20 @@ clean:
 
 # The stock ledger benchmark (bench/README.md): 10,000 and 1,000,000 moves; SQLite in a temp dir
 # unless BENCH_ARGS names a database, e.g. BENCH_ARGS="--database postgres://postgres@127.0.0.1:5432/maoyi_bench".
-.PHONY: bench-stock bench-import
+.PHONY: bench chaos install-bench bench-stock bench-import
 bench-stock: install
 	$(BIN)/python bench/stock_ledger.py $(BENCH_ARGS)
 
 # The Excel import benchmark: 50,000 customers read, checked and imported into an empty database.
 bench-import: install
 	$(BIN)/python bench/import_50k.py $(BENCH_ARGS)
+
+# Issue 8: every benchmark in one report, bench/results/<date>.md and .json (bench/README.md).
+# PostgreSQL is the local server unless BENCH_DATABASE names another; its database names contain "bench".
+BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432/maoyi_bench
+bench: install-bench messages
+	$(BIN)/python bench/run.py --database $(BENCH_DATABASE) $(BENCH_ARGS)
+
+# Crash atomicity: documents posted with Idempotency-Keys while gunicorn workers are SIGKILLed.
+chaos: install-bench messages
+	$(BIN)/python bench/chaos.py --database $(BENCH_DATABASE) $(BENCH_ARGS)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "maoyi.api",
     "maoyi.web",
     "maoyi.demo",
+    "maoyi.ops",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,2 @@
+"""Operations: commands an administrator runs on the installation as a whole (backup, restore,
+benchmark data). Above every domain app; nothing imports it."""

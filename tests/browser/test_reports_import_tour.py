@@ -34,12 +34,12 @@ LONG = 60_000
 
 
 @pytest.fixture
-def job_dir(settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The import jobs' file cache in a fresh directory (the live server runs in this process)."""
+def job_dir(settings: Any, tmp_path: Any) -> Any:
+    """The import jobs' state starts empty (the live server runs in this process)."""
     settings.DATA_DIR = tmp_path
-    monkeypatch.setattr(jobs, "_store", None)
+    jobs.store().clear()
     yield tmp_path
-    monkeypatch.setattr(jobs, "_store", None)
+    jobs.store().clear()
 
 
 def log_in(page: Any, base: str, username: str) -> None:

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "maoyi.web.middleware.LoginRequiredMiddleware",
     "maoyi.api.idempotency.IdempotencyMiddleware",
+    "maoyi.web.replica.ReportsOnReplicaMiddleware",  # after the login check has read the user
 ]
 
 ROOT_URLCONF = "maoyi.config.urls"
@@ -109,9 +110,22 @@ def tune_database(db: dict) -> dict:
 
 
 tune_database(DATABASES["default"])
+# Several app servers: a PostgreSQL streaming replica for the report pages (docs/scaling.md).
+if env.str("MAOYI_REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = tune_database(env.db("MAOYI_REPLICA_DATABASE_URL"))
+DATABASE_ROUTERS = ["maoyi.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "default" holds per-process throwaways; "shared" what every worker and every app server must see
+# (import jobs' progress): a folder under the data directory on one server, Redis
+# (redis://host:6379/1) or the database (dbcache://maoyi_cache, then `maoyi createcachetable`)
+# when several app servers share the work (docs/scaling.md).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": env.cache_url("MAOYI_SHARED_CACHE_URL", default=f"filecache://{DATA_DIR / 'shared-cache'}"),
+}
+CACHES["shared"].setdefault("TIMEOUT", 24 * 3600)
+CACHES["shared"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 3000)
 
 # Authentication and sessions
 PASSWORD_HASHERS = [

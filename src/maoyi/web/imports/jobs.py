@@ -1,8 +1,9 @@
 """Import jobs: a file checked (预览) and then imported in a background thread started by the
 request, while the page polls the job's progress.
 
-The state lives in a file-based cache under the data directory, not in the default cache: that one
-is per process (local memory) and the server runs several worker processes, so the poll may reach
+The state lives in the "shared" cache (a folder under the data directory, or Redis or the database
+when several app servers share the work: settings.CACHES), not in the default cache: that one is
+per process (local memory) and the server runs several worker processes, so the poll may reach
 another process than the one running the thread. A job belongs to the user who uploaded the file
 and expires after a day. `INLINE` runs the work in the request instead (tests)."""
 
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -35,18 +37,8 @@ PREVIEW_ROWS = 100
 CHECKING, CHECKED, IMPORTING, DONE = "checking", "checked", "importing", "done"
 RUNNING = (CHECKING, IMPORTING)
 
-_store: FileBasedCache | None = None
-_lock = threading.Lock()
-
-
-def store() -> FileBasedCache:
-    global _store
-    with _lock:
-        if _store is None:
-            _store = FileBasedCache(
-                str(settings.DATA_DIR / "import-jobs"), {"TIMEOUT": TTL, "OPTIONS": {"MAX_ENTRIES": 3000}}
-            )
-        return _store
+def store() -> BaseCache:
+    return caches["shared"]
 
 
 @dataclass

@@ -108,14 +108,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 × cores + 1)")
     parser.add_argument("--port", type=int, default=8620, help="gunicorn's port (8620–8639)")
-    parser.add_argument("--customers", type=int, default=0, help="per salesperson (default 150, --quick 25)")
+    parser.add_argument("--customers", type=int, default=0, help="per salesperson (default 50, --quick 25)")
     parser.add_argument("--think", default="1,5", help="think time between requests, min,max seconds")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json-out", default="", help="write the report (bench/run.py's contract) here")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (20 if args.quick else 60)
     args.saturation_seconds = args.saturation_seconds or (10 if args.quick else 30)
-    args.customers = args.customers or (25 if args.quick else 150)
+    args.customers = args.customers or (25 if args.quick else 50)
     args.workers = args.workers or 2 * (os.cpu_count() or 1) + 1
     return args
 

@@ -97,6 +97,7 @@ def test_the_administrator_creates_a_department_with_its_path_computed(
     created = Department.objects.get(name="华南区")
     assert response.json() == {
         "id": created.pk,
+        "version": 1,
         "name": "华南区",
         "name_en": "",
         "parent": company.sales.pk,

@@ -221,6 +221,7 @@ def test_creating_an_order_prices_lines_from_the_best_quote_and_answers_the_whol
 
     assert body == {
         "id": order.pk,
+        "version": 1,
         "number": order.number,
         "status": "draft",
         "status_display": "草稿",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import LazySettings
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -50,6 +51,11 @@ def media(settings: LazySettings, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def doc(company: Company) -> SampleDocument:
+    # Who may open a record may see its files: its model's view permission and the data scope. The
+    # test record's permission is no role's: everyone here holds it, so the scope decides.
+    view = Permission.objects.get(content_type__app_label="docapp", codename="view_sampledocument")
+    for employee in company.everyone:
+        employee.user.user_permissions.add(view)
     return make_sample(company.rep_a1, title="报价单")
 
 

@@ -268,7 +268,7 @@ def page_change(world: World, client: Client, role: str, resource: str, cell: Ce
             edit, form, changed = EDIT_FORMS[resource]
             url = reverse(edit, args=[record.pk])
             assert client.get(url).status_code == (200 if status == 302 else status), key
-            response = client.post(url, form(record))
+            response = client.post(url, {**form(record), "version": record.version})
             assert response.status_code == status, key
             if resource == "opportunities":
                 stage = client.post(reverse("web:opportunity-stage", args=[record.pk]), {"stage": "needs"})

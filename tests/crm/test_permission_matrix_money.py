@@ -329,7 +329,9 @@ def page_change(world: World, client: Client, role: str, resource: str, cell: Ce
         status = change_status(cell, key, allowed=302)
         url = reverse(EDIT_PAGES[resource], args=[record.pk])
         assert client.get(url).status_code == (200 if status == 302 else status), key
-        response = client.post(url, _form(world, resource, record, role))
+        response = client.post(
+            url, {**_form(world, resource, record, role), "version": getattr(record, "version", "")}
+        )
         assert response.status_code == status, (key, text(response)[:300] if status == 302 else "")
         if resource == "quotes":  # 已发送: the quote's status change
             mark = client.post(reverse("web:customer-quote-mark", args=[record.pk]), {"status": "sent"})

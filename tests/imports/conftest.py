@@ -13,12 +13,12 @@ from maoyi.web.imports import jobs
 
 @pytest.fixture
 def inline(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, settings: Any) -> Iterator[None]:
-    """Jobs run in the request, their state in a fresh directory."""
+    """Jobs run in the request, their state starting empty."""
     settings.DATA_DIR = tmp_path
     monkeypatch.setattr(jobs, "INLINE", True)
-    monkeypatch.setattr(jobs, "_store", None)
+    jobs.store().clear()
     yield
-    monkeypatch.setattr(jobs, "_store", None)
+    jobs.store().clear()
 
 
 def xlsx(headers: list[str], *rows: list[Any], name: str = "导入.xlsx") -> SimpleUploadedFile:

@@ -306,7 +306,7 @@ def test_editing_a_product_changes_its_prices_and_an_emptied_price_is_removed(co
         registration_expires_on="",
         **{f"price_{catalog['agent'].pk}": "", f"price_{catalog['vip'].pk}": "0.75"},
     )
-    response = client.post(reverse("web:product-edit", args=[product.pk]), data)
+    response = client.post(reverse("web:product-edit", args=[product.pk]), {**data, "version": "1"})
     assert response.status_code == 302
     assert list(product.prices.values_list("price_level__code", "price")) == [("vip", D("0.7500"))]
     entry = AuditEntry.objects.get(content_type__model="product", object_id=str(product.pk), action="update")
@@ -470,7 +470,7 @@ def test_warehouses_are_listed_searched_created_and_edited_by_a_keeper(company, 
     assert re.findall(r'data-testid="warehouse-name">([^<]+)<', page) == ["广州仓"]
     response = client.post(
         reverse("web:warehouse-edit", args=[warehouse.pk]),
-        {"code": "GZ01", "name": "广州仓", "address": "广州市黄埔区", "keeper": ""},
+        {"code": "GZ01", "name": "广州仓", "address": "广州市黄埔区", "keeper": "", "version": "1"},
     )
     assert response.status_code == 302
     warehouse.refresh_from_db()
@@ -486,7 +486,8 @@ def test_a_warehouse_with_stock_cannot_be_switched_off_from_its_form(company, cl
     )
     before = AuditEntry.objects.count()
     response = client_for(keeper).post(
-        reverse("web:warehouse-edit", args=[warehouse.pk]), {"code": "BJ01", "name": "北京主仓"}
+        reverse("web:warehouse-edit", args=[warehouse.pk]),
+        {"code": "BJ01", "name": "北京主仓", "version": "1"},
     )
     assert response.status_code == 400
     assert re.search(r'id="id_is_active_group".*?仓库“北京主仓”还有库存，不能停用。', text(response), re.S)

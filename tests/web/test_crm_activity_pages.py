@@ -89,7 +89,7 @@ def test_editing_and_deactivating_a_contact(company, client_for, customer):
     client = client_for(company.rep_a1)
     edit = reverse("web:contact-edit", args=[contact.pk])
     assert client.get(edit).status_code == 200
-    response = client.post(edit, {"name": "王主任", "title": "副院长"})
+    response = client.post(edit, {"name": "王主任", "title": "副院长", "version": contact.version})
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.title == "副院长"

@@ -180,7 +180,7 @@ def test_editing_a_customer_saves_and_audits(company, client_for):
     url = reverse("web:customer-edit", args=[customer.pk])
     form = text(client.get(url))
     assert "上海瑞金医院" in form and 'name="owner"' not in form
-    response = client.post(url, customer_post(level="c", credit_limit="1000.5"))
+    response = client.post(url, customer_post(level="c", credit_limit="1000.5", version="1"))
     assert response.status_code == 302
     customer.refresh_from_db()
     assert (customer.level, customer.credit_limit, customer.owner) == ("c", D("1000.50"), company.rep_a1)

@@ -206,7 +206,9 @@ def test_edit_saves_and_a_closed_opportunity_cannot_be_edited(company, client_fo
     url = reverse("web:opportunity-edit", args=[book["ct"].pk])
     form = rep.get(url)
     assert form.status_code == 200 and 'value="1000.1"' in text(form)
-    response = rep.post(url, {"title": "采购CT机（二期）", "expected_amount": "2000", "note": "加急"})
+    response = rep.post(
+        url, {"title": "采购CT机（二期）", "expected_amount": "2000", "note": "加急", "version": "1"}
+    )
     assert response.status_code == 302
     book["ct"].refresh_from_db()
     assert (book["ct"].title, book["ct"].expected_amount, book["ct"].note) == (
@@ -215,7 +217,7 @@ def test_edit_saves_and_a_closed_opportunity_cannot_be_edited(company, client_fo
         "加急",
     )
     services.move_stage(book["ct"], actor=None, stage="won")
-    refused = rep.post(url, {"title": "再改", "expected_amount": "1"})
+    refused = rep.post(url, {"title": "再改", "expected_amount": "1", "version": "3"})
     assert refused.status_code == 400 and "机会已赢单，不能再修改。" in text(refused)
     assert client_for(company.rep_b1).get(url).status_code == 404
 

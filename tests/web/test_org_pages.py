@@ -117,6 +117,7 @@ def test_editing_a_department_changes_it_and_records_old_and_new_values(company,
     response = client.post(
         reverse("web:department-edit", args=[company.team_b.pk]),
         {
+            "version": "1",
             "name": "渠道发展部",
             "name_en": "",
             "parent": company.root.pk,
@@ -137,7 +138,7 @@ def test_moving_a_department_under_its_own_child_is_refused_and_changes_nothing(
     before = AuditEntry.objects.count()
     response = client.post(
         reverse("web:department-edit", args=[company.sales.pk]),
-        {"name": "业务部", "parent": company.team_a.pk, "sort_order": "0", "is_active": "on"},
+        {"name": "业务部", "parent": company.team_a.pk, "sort_order": "0", "is_active": "on", "version": "1"},
     )
     assert response.status_code == 400
     page = text(response)
@@ -162,7 +163,7 @@ def test_switching_off_a_department_with_active_employees_is_refused(company, cl
     client = client_for(company.admin)
     response = client.post(
         reverse("web:department-edit", args=[company.team_a.pk]),
-        {"name": "终端客户部", "parent": company.sales.pk, "sort_order": "0"},
+        {"name": "终端客户部", "parent": company.sales.pk, "sort_order": "0", "version": "1"},
     )
     assert response.status_code == 400
     assert "部门（或其下级部门）还有在职员工，不能停用。" in text(response)
@@ -357,6 +358,7 @@ def test_editing_an_employee_changes_the_record_and_records_old_and_new_values(c
     response = client.post(
         url,
         {
+            "version": "1",
             "name": "张伟",
             "department": company.team_b.pk,
             "title": "高级业务员",

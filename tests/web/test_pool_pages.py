@@ -150,3 +150,32 @@ def test_home_shows_and_marks_notices_read(company, client_for) -> None:
     notice.refresh_from_db()
     assert notice.read_at is not None
     assert 'data-testid="pool-notices"' not in client.get(reverse("web:home")).content.decode()
+
+
+def test_the_customer_list_reads_return_badges_for_the_page_at_once(company, client_for) -> None:
+    """The badge's rule and open orders are read once for the page, not once per customer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PoolRule.objects.create(kind=CustomerKind.END_CUSTOMER, level=CustomerLevel.B, idle_days=30, warn_days=7)
+    client = client_for(company.rep_a1)
+
+    def statements() -> int:
+        client.get(reverse("web:customer-list"))
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("web:customer-list")).content.decode()
+        assert (
+            page.count('data-testid="customer-link"') == Customer.objects.filter(owner=company.rep_a1).count()
+        )
+        return len(captured)
+
+    make_customer(company.rep_a1, "甲医院")
+    few = statements()
+    for n in range(12):
+        make_customer(company.rep_a1, f"第{n}医院")
+    since = timezone.now() - dt.timedelta(days=25)
+    Customer.objects.filter(owner=company.rep_a1).update(owned_since=since)
+    many = statements()
+
+    assert many == few
+    assert client.get(reverse("web:customer-list")).content.decode().count("5 天后回收公海") == 13

@@ -146,7 +146,10 @@ def test_editing_a_supplier_saves_the_change(company, client_for, suppliers):
 
     assert client.get(url).status_code == 200
     response = client.post(
-        url, supplier_post(code=supplier.code, name="Medline Industries LP", currency="EUR", tax_id="")
+        url,
+        supplier_post(
+            code=supplier.code, name="Medline Industries LP", currency="EUR", tax_id="", version="1"
+        ),
     )
 
     supplier.refresh_from_db()

@@ -182,6 +182,7 @@ def test_a_draft_quote_is_edited_and_a_sent_one_is_not(company, book, client_for
     url = reverse("web:customer-quote-edit", args=[quote.pk])
     assert rep.get(url).status_code == 200
     post = {
+        "version": "1",
         "valid_until": later(10).isoformat(),
         "opportunity": "",
         "note": "改",

@@ -236,7 +236,13 @@ def test_the_audit_log_lists_entries_with_labels_and_old_and_new_values(company,
     client = client_for(company.admin)
     client.post(
         reverse("web:employee-edit", args=[company.rep_a1.pk]),
-        {"name": "张伟", "department": company.team_a.pk, "title": "组长", "roles": [role("salesperson").pk]},
+        {
+            "name": "张伟",
+            "department": company.team_a.pk,
+            "title": "组长",
+            "roles": [role("salesperson").pk],
+            "version": company.rep_a1.version,
+        },
     )
     response = client.get(reverse("web:audit-log"))
     page = text(response)

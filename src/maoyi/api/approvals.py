@@ -32,7 +32,7 @@ class StepSerializer(serializers.ModelSerializer):
 
 class ApprovalSerializer(serializers.ModelSerializer):
     requested_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
-    decided_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    decided_by = serializers.CharField(read_only=True, allow_null=True)  # str(employee) or null
     department: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     document_id = serializers.IntegerField(source="object_id", read_only=True)
     steps = StepSerializer(many=True, read_only=True)

@@ -20,7 +20,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from maoyi.api.errors import error_responses
+from maoyi.api.fields import SafeSlugRelatedField
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import CrudViewSet, actor_of, crud_schema, flag
 from maoyi.catalog import selectors, services
 from maoyi.catalog.models import Category, PriceLevel, Product, ProductPrice
@@ -45,7 +47,7 @@ class ProductPriceListSerializer(serializers.ListSerializer):
 
 
 class ProductPriceSerializer(serializers.ModelSerializer):
-    price_level = serializers.SlugRelatedField(
+    price_level = SafeSlugRelatedField(
         slug_field="code", queryset=PriceLevel.objects.all(), label=_("价格等级")
     )
 
@@ -73,6 +75,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = [
             "id",
+            "version",
             "code",
             "name",
             "pinyin",
@@ -214,7 +217,11 @@ class ProductViewSet(CrudViewSet):
         data = {**current, **serializer.validated_data}
         prices = self._prices(data.pop("prices", None), product)
         serializer.instance = services.update_product(
-            product, actor=actor_of(self.request), prices=prices, **data
+            product,
+            actor=actor_of(self.request),
+            version=expected_version(self.request),
+            prices=prices,
+            **data,
         )
 
     @extend_schema(
@@ -272,7 +279,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Warehouse
-        fields = ["id", "code", "name", "address", "keeper", "keeper_name", "is_active"]
+        fields = ["id", "version", "code", "name", "address", "keeper", "keeper_name", "is_active"]
         read_only_fields = ["id"]
 
 
@@ -312,6 +319,7 @@ class WarehouseViewSet(CrudViewSet):
         serializer.instance = warehouse_services.update_warehouse(
             warehouse,
             actor=actor_of(self.request),
+            version=expected_version(self.request),
             code=data.get("code", warehouse.code),
             name=data.get("name", warehouse.name),
             address=data.get("address", warehouse.address),

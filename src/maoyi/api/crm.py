@@ -20,6 +20,7 @@ from maoyi.api.crm_pool import PoolActionsMixin, pool_schema
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import actor_of
 from maoyi.catalog.models import PriceLevel
 from maoyi.crm import selectors, services
@@ -65,7 +66,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     price_level = serializers.PrimaryKeyRelatedField(
         queryset=PriceLevel.objects.all(), allow_null=True, required=False, label=_("价格等级")
     )
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None, allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
 
@@ -73,6 +74,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
+            "version",
             "name",
             "kind",
             "kind_display",
@@ -201,7 +203,9 @@ class CustomerViewSet(
         customer: Customer = serializer.instance
         current = {name: getattr(customer, name) for name in WRITABLE}
         data = {**current, **serializer.validated_data}
-        serializer.instance = services.update_customer(customer, actor=actor_of(self.request), **data)
+        serializer.instance = services.update_customer(
+            customer, actor=actor_of(self.request), version=expected_version(self.request), **data
+        )
 
 
 def register(router: BaseRouter) -> None:

@@ -24,6 +24,7 @@ from rest_framework.routers import BaseRouter
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import actor_of, flag
 from maoyi.crm.models import Activity, ActivityKind, Contact, Customer
 from maoyi.crm.selectors import activities as reads
@@ -52,6 +53,7 @@ class ContactSerializer(serializers.ModelSerializer):
         model = Contact
         fields = [
             "id",
+            "version",
             "customer",
             "customer_name",
             "name",
@@ -84,7 +86,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(), allow_null=True, required=False, label=_("联系人")
     )
-    contact_name = serializers.CharField(source="contact.name", read_only=True, default=None)
+    contact_name = serializers.CharField(source="contact.name", read_only=True, default=None, allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     employee_name = serializers.CharField(source="employee.name", read_only=True)
     occurred_at = serializers.DateTimeField(required=False, label=_("跟进时间"))
@@ -188,7 +190,9 @@ class ContactViewSet(
         current = {name: getattr(contact, name) for name in CONTACT_WRITABLE}
         data = {**current, **serializer.validated_data}
         data.pop("customer", None)
-        serializer.instance = contact_services.update_contact(contact, actor=actor_of(self.request), **data)
+        serializer.instance = contact_services.update_contact(
+            contact, actor=actor_of(self.request), version=expected_version(self.request), **data
+        )
 
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: Any = None) -> Response:

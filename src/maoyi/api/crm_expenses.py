@@ -76,10 +76,16 @@ class ExpenseSerializer(serializers.ModelSerializer):
     )
     status_display = serializers.SerializerMethodField()
     category_display = serializers.CharField(source="get_category_display", read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
-    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None)
+    customer_name = serializers.CharField(
+        source="customer.name", read_only=True, default=None, allow_null=True
+    )
+    campaign_name = serializers.CharField(
+        source="campaign.name", read_only=True, default=None, allow_null=True
+    )
     owner_name = serializers.CharField(source="owner.name", read_only=True)
-    payment_number = serializers.CharField(source="payment.number", read_only=True, default=None)
+    payment_number = serializers.CharField(
+        source="payment.number", read_only=True, default=None, allow_null=True
+    )
     payable_number = serializers.SerializerMethodField()
 
     class Meta:
@@ -114,7 +120,7 @@ class ExpenseSerializer(serializers.ModelSerializer):
     def get_status_display(self, expense: Expense) -> str:
         return selectors.status_label(expense.status)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_payable_number(self, expense: Expense) -> str | None:
         payable = selectors.payable_of(expense) if expense.status in ("approved", "done") else None
         return payable.number if payable is not None else None

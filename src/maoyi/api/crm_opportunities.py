@@ -21,6 +21,7 @@ from rest_framework.routers import BaseRouter
 
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import CrudViewSet, actor_of
 from maoyi.core.errors import DomainError
 from maoyi.crm.models import Customer, Opportunity, OpportunityStage
@@ -42,13 +43,18 @@ class OpportunitySerializer(serializers.ModelSerializer):
     owner = serializers.IntegerField(
         source="customer.owner_id", read_only=True, allow_null=True, help_text="the customer's owner"
     )
-    owner_name = serializers.CharField(source="customer.owner.name", read_only=True, default=None)
-    created_by_name = serializers.CharField(source="created_by.name", read_only=True, default=None)
+    owner_name = serializers.CharField(
+        source="customer.owner.name", read_only=True, default=None, allow_null=True
+    )
+    created_by_name = serializers.CharField(
+        source="created_by.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Opportunity
         fields = [
             "id",
+            "version",
             "customer",
             "customer_name",
             "title",
@@ -158,14 +164,18 @@ class OpportunityViewSet(CrudViewSet):
             raise DomainError(_("机会的客户不能修改。"), code="invalid", field="customer")
         current = {name: getattr(opportunity, name) for name in EDITABLE}
         fields = {**current, **{k: v for k, v in data.items() if k in EDITABLE}}
+        version = expected_version(self.request)
         if fields != current:
-            opportunity = services.update_opportunity(opportunity, actor=actor, **fields)
+            opportunity = services.update_opportunity(opportunity, actor=actor, version=version, **fields)
+            version = None  # checked; a stage change below only bumps it again
         stage = data.get("stage", opportunity.stage)
         lost_reason = data.get("lost_reason", opportunity.lost_reason)
         if stage != opportunity.stage or (
             stage == OpportunityStage.LOST and lost_reason != opportunity.lost_reason
         ):
-            opportunity = services.move_stage(opportunity, actor=actor, stage=stage, lost_reason=lost_reason)
+            opportunity = services.move_stage(
+                opportunity, actor=actor, stage=stage, lost_reason=lost_reason, version=version
+            )
         serializer.instance = selectors.opportunity(self.request.user, opportunity.pk)
 
 

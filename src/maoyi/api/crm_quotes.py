@@ -27,6 +27,7 @@ from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
 from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError
@@ -122,6 +123,7 @@ class QuoteSerializer(serializers.ModelSerializer):
         model = Quote
         fields = [
             "id",
+            "version",
             "number",
             "status",
             "status_display",
@@ -258,6 +260,7 @@ class QuoteViewSet(
         updated = quote_services.update_quote(
             quote,
             actor=acting(request),
+            version=expected_version(request),
             valid_until=data.get("valid_until", quote.valid_until),
             lines=lines,
             opportunity=data.get("opportunity", quote.opportunity),
@@ -313,6 +316,7 @@ class ContractSerializer(serializers.ModelSerializer):
         model = Contract
         fields = [
             "id",
+            "version",
             "number",
             "status",
             "status_display",
@@ -467,6 +471,7 @@ class ContractViewSet(
         updated = contract_services.update_contract(
             contract,
             actor=acting(request),
+            version=expected_version(request),
             title=data.get("title", contract.title),
             amount=amount,
             signed_on=data.get("signed_on", contract.signed_on),

@@ -33,10 +33,18 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-# 400: DRF's shape, {"field": ["message", …]} ("non_field_errors" when no field is to blame).
+# 400: DRF's shape, {"field": ["message", …]} ("non_field_errors" when no field is to blame); a
+# list of lines nests the same shape per line ({"lines": {"1": {"quantity": [...]}}}), and a bad
+# header (Idempotency-Key) answers {"detail", "code"}.
 FIELD_ERRORS: dict[str, Any] = {
     "type": "object",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {}},
+            {"type": "object"},
+            {"type": "string"},
+        ]
+    },
     "example": {"name": ["请填写部门名称。"]},
 }
 _DESCRIPTIONS = {

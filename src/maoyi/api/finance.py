@@ -101,7 +101,7 @@ class PartyRecordSerializer(serializers.ModelSerializer):
 
     customer = serializers.SerializerMethodField(help_text="the customer's id when the party is a customer")
     supplier = serializers.SerializerMethodField(help_text="the supplier's id when the party is a supplier")
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None, allow_null=True)
 
     PARTY_FIELDS: ClassVar[list[str]] = ["customer", "supplier", "party_kind", "party_id", "party_name"]
 

@@ -22,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from maoyi.api.models import IdempotencyRecord
@@ -35,7 +34,7 @@ _VIEW_INTEGRITY_ERROR = "_maoyi_idempotency_view_integrity_error"
 # For `extend_schema(parameters=[IDEMPOTENCY_KEY])` on POST operations.
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": KEY_RE.pattern, "minLength": 1, "maxLength": 255},
     OpenApiParameter.HEADER,
     description=(
         "Optional, 1–255 visible ASCII characters. The same key from the same user within 24 h returns "

@@ -228,7 +228,7 @@ class LotSerializer(serializers.ModelSerializer):
         parameters=[
             OpenApiParameter(
                 "expiring_within_days",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 0, "maximum": 36500},
                 description="only lots expiring within this many days from today (not yet expired)",
             ),
             OpenApiParameter("expired", OpenApiTypes.BOOL, description="only lots past their expiry date"),
@@ -256,7 +256,9 @@ class LotViewSet(viewsets.ReadOnlyModelViewSet):
         expired = params.get("expired", "")
         queryset = selectors.lots(
             expiring_within_days=(
-                _field_value(serializers.IntegerField(min_value=0), within, "expiring_within_days")
+                _field_value(
+                    serializers.IntegerField(min_value=0, max_value=36500), within, "expiring_within_days"
+                )
                 if within
                 else None
             ),

@@ -73,7 +73,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField(help_text="the customer's id for an issued invoice")
     supplier = serializers.SerializerMethodField(help_text="the supplier's id for a received invoice")
     reversed_by = serializers.SerializerMethodField(help_text="the red invoice's id once reversed")
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None, allow_null=True)
     allocations = InvoiceAllocationSerializer(many=True, read_only=True)
 
     class Meta:

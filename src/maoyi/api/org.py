@@ -14,8 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from maoyi.api.errors import error_responses
+from maoyi.api.fields import SafeSlugRelatedField
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
 from maoyi.api.permissions import ModelPermission
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import actor_of, crud_schema
 from maoyi.core.errors import DomainError
 from maoyi.crm.services.handover import hand_over, preview_handover
@@ -32,7 +34,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Department
-        fields = ["id", "name", "name_en", "parent", "path", "sort_order", "is_active"]
+        fields = ["id", "version", "name", "name_en", "parent", "path", "sort_order", "is_active"]
         read_only_fields = ["id", "path"]
         # The service checks sibling names (with its own message, on the `name` field); DRF's
         # generated UniqueTogetherValidator would answer first with a generic non_field_errors.
@@ -73,6 +75,7 @@ class DepartmentViewSet(
         serializer.instance = services.update_department(
             dept,
             actor=actor_of(self.request),
+            version=expected_version(self.request),
             name=data["name"],
             parent=parent,
             name_en=data.get("name_en", ""),
@@ -84,15 +87,14 @@ class DepartmentViewSet(
 class EmployeeSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", label=_("登录名"))
     password = serializers.CharField(write_only=True, required=False, label=_("密码"), trim_whitespace=False)
-    roles = serializers.SlugRelatedField(
-        slug_field="code", many=True, queryset=Role.objects.all(), label=_("角色")
-    )
+    roles = SafeSlugRelatedField(slug_field="code", many=True, queryset=Role.objects.all(), label=_("角色"))
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), label=_("部门"))
 
     class Meta:
         model = Employee
         fields = [
             "id",
+            "version",
             "username",
             "password",
             "name",
@@ -169,6 +171,7 @@ class EmployeeViewSet(
         serializer.instance = services.update_employee(
             employee,
             actor=actor,
+            version=expected_version(self.request),
             name=data.get("name", employee.name),
             department=data.get("department", employee.department),
             roles=data.get("roles", list(employee.roles.all())),

@@ -34,6 +34,7 @@ from maoyi.api.documents import ApprovalActionsMixin
 from maoyi.api.errors import error_responses
 from maoyi.api.pdf import PdfActionMixin
 from maoyi.api.permissions import ModelPermission
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import NotFoundInScope
@@ -218,6 +219,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
         model = PurchaseOrder
         fields = [
             "id",
+            "version",
             "number",
             "status",
             "status_display",
@@ -647,7 +649,10 @@ class PurchaseOrderViewSet(
         form = PurchaseOrderInput(data=request.data, partial=partial)
         form.is_valid(raise_exception=True)
         updated = order_services.update_order(
-            order, actor=acting(request), **form.to_service(order if partial else None)
+            order,
+            actor=acting(request),
+            version=expected_version(request),
+            **form.to_service(order if partial else None),
         )
         return self._answer(updated)
 

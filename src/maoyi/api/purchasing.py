@@ -23,6 +23,7 @@ from rest_framework.routers import BaseRouter
 
 from maoyi.api.errors import error_responses
 from maoyi.api.idempotency import IDEMPOTENCY_KEY
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import CrudViewSet, crud_schema, flag
 from maoyi.catalog.models import Product
 from maoyi.core.money import Currency
@@ -54,13 +55,14 @@ class SupplierSerializer(serializers.ModelSerializer):
     buyer = serializers.PrimaryKeyRelatedField(
         queryset=Employee.objects.all(), allow_null=True, required=False, label=_("采购负责人")
     )
-    buyer_name = serializers.CharField(source="buyer.name", read_only=True, default=None)
+    buyer_name = serializers.CharField(source="buyer.name", read_only=True, default=None, allow_null=True)
     contacts = SupplierContactSerializer(many=True, read_only=True)
 
     class Meta:
         model = Supplier
         fields = [
             "id",
+            "version",
             "code",
             "name",
             "short_name",
@@ -144,7 +146,10 @@ class SupplierViewSet(CrudViewSet):
         data = {name: getattr(supplier, name) for name in WRITABLE}
         data.update(serializer.validated_data)
         serializer.instance = services.update_supplier(
-            supplier, actor=scope.employee_of(self.request.user), **data
+            supplier,
+            actor=scope.employee_of(self.request.user),
+            version=expected_version(self.request),
+            **data,
         )
 
     def _reloaded(self, supplier: Supplier) -> Response:
@@ -202,7 +207,9 @@ class SupplierQuoteSerializer(serializers.ModelSerializer):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    created_by_name = serializers.CharField(source="created_by.name", read_only=True, default=None)
+    created_by_name = serializers.CharField(
+        source="created_by.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SupplierQuote

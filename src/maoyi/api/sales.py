@@ -46,6 +46,7 @@ from maoyi.api.purchase_orders import (
     LinkedObligationSerializer,
     TaxRateField,
 )
+from maoyi.api.versioning import expected_version
 from maoyi.api.viewsets import acting, posted
 from maoyi.core.documents import Status
 from maoyi.core.errors import DomainError, NotFoundInScope, line_error
@@ -188,8 +189,10 @@ class SalesOrderSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
     owner_name = serializers.CharField(source="owner.name", read_only=True)
-    contract_number = serializers.CharField(source="contract.number", read_only=True, default=None)
-    quote_number = serializers.CharField(source="quote.number", read_only=True, default=None)
+    contract_number = serializers.CharField(
+        source="contract.number", read_only=True, default=None, allow_null=True
+    )
+    quote_number = serializers.CharField(source="quote.number", read_only=True, default=None, allow_null=True)
     amount = _money()
     lines = SalesOrderLineSerializer(many=True, read_only=True)
     installments = SalesOrderInstallmentSerializer(many=True, read_only=True)
@@ -201,6 +204,7 @@ class SalesOrderSerializer(serializers.ModelSerializer):
         model = SalesOrder
         fields = [
             "id",
+            "version",
             "number",
             "status",
             "status_display",
@@ -772,7 +776,10 @@ class SalesOrderViewSet(
         form = SalesOrderInput(data=request.data, partial=partial, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         updated = order_services.update_order(
-            order, actor=acting(request), **form.to_update(order if partial else None)
+            order,
+            actor=acting(request),
+            version=expected_version(request),
+            **form.to_update(order if partial else None),
         )
         return self._answer(updated)
 

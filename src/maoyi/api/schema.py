@@ -38,3 +38,43 @@ class ExportAutoSchema(AutoSchema):
             else:
                 del content[XLSX_MIME]
         return response
+
+
+# Fields a serializer leaves out for callers without the cost permission (inventory.view_stockmove):
+# present for the others, so documented but not required.
+ROLE_DEPENDENT_FIELDS = {
+    "StockBalance": ("unit_cost", "value"),
+    "GoodsReceiptLine": ("unit_cost",),
+}
+
+
+def document_refusals(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook. Every operation can answer 400 (a malformed query
+    parameter, filter, header such as Idempotency-Key, or body) and 404 (a record that does not
+    exist or is outside the caller's scope, or a `page` past the end of a list), so both are
+    documented everywhere; and the cost fields some roles do not receive are not `required`."""
+    from maoyi.api.errors import FIELD_ERRORS
+
+    error = {"$ref": "#/components/schemas/Error"}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault(
+                "400",
+                {"content": {"application/json": {"schema": FIELD_ERRORS}}, "description": "invalid input"},
+            )
+            responses.setdefault(
+                "404",
+                {
+                    "content": {"application/json": {"schema": error}},
+                    "description": "no such record, or outside the caller's data scope",
+                },
+            )
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, fields in ROLE_DEPENDENT_FIELDS.items():
+        component = schemas.get(name)
+        if component and "required" in component:
+            component["required"] = [f for f in component["required"] if f not in fields]
+    return result

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from maoyi.api.errors import ErrorSerializer
+from maoyi.api.errors import FIELD_ERRORS, ErrorSerializer
 from maoyi.core.net import client_address
 from maoyi.org.services import LoginRefused, authenticate_login
 
@@ -30,7 +30,7 @@ class ObtainToken(APIView):
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
             400: OpenApiResponse(
-                ErrorSerializer,
+                FIELD_ERRORS,
                 description="code login_failed (wrong user name or password) or account_disabled (left); "
                 "a missing field answers {field: [message]}",
             ),

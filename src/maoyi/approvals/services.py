@@ -117,7 +117,17 @@ def _close(request: ApprovalRequest, *, to: str, actor: Employee, reason: str = 
 def submit(doc: Document, *, actor: Employee) -> ApprovalRequest:
     """Send a draft (or a rejected document, after editing) for approval, to the approvers the
     document type's rules name."""
-    _in_scope(actor, doc)
+    return submit_step(doc, actor=actor)
+
+
+def submit_step(doc: Document, *, actor: Employee, scope_checked: bool = False) -> ApprovalRequest:
+    """`submit` as one step of the calling service's transaction, without a savepoint of its own:
+    the caller must let a refusal end its transaction, never catch it and go on writing.
+    `scope_checked`: the caller has just checked the document is in the actor's scope."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("submit_step must be called inside the document's transaction")
+    if not scope_checked:
+        _in_scope(actor, doc)
     rule, people = resolve_approvers(doc, requested_by=actor)
     if not people:
         raise NoApprover()
@@ -134,7 +144,7 @@ def submit(doc: Document, *, actor: Employee) -> ApprovalRequest:
         requested_at=timezone.now(),
         rule=rule,
     )
-    request.approvers.set(people)
+    request.approvers.add(*people)  # a new request: nobody to remove
     ApprovalStep.objects.create(request=request, actor=actor, decision="submit", at=request.requested_at)
     audit.record_status_change(actor, "submit", doc, old)
     return request
@@ -162,6 +172,14 @@ def _decide(doc: Document, *, actor: Employee, approve: bool, reason: str) -> Ap
 def approve(doc: Document, *, actor: Employee, comment: str = "") -> ApprovalRequest:
     """One of the named approvers approves (审核通过). Documents that take effect on approval call
     this first, then do their own work in the same transaction."""
+    return approve_step(doc, actor=actor, comment=comment)
+
+
+def approve_step(doc: Document, *, actor: Employee, comment: str = "") -> ApprovalRequest:
+    """`approve` as one step of the calling service's transaction, without a savepoint of its own:
+    the caller must let a refusal end its transaction, never catch it and go on writing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("approve_step must be called inside the document's transaction")
     return _decide(doc, actor=actor, approve=True, reason=(comment or "").strip()[:MAX_REASON])
 
 

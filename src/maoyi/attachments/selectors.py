@@ -15,14 +15,21 @@ def attachments_of(record: models.Model) -> QuerySet[Attachment]:
     return Attachment.objects.filter(content_type=ct, object_id=str(record.pk)).select_related("uploaded_by")
 
 
+def may_see_record(user: Any, record: models.Model) -> bool:
+    """Who may open the record may see its files: the model's view permission and the data scope."""
+    meta = record._meta
+    return user.has_perm(f"{meta.app_label}.view_{meta.model_name}") and scope.can_view(user, record)
+
+
 def attachment_for(user: Any, pk: int) -> Attachment:
-    """An attachment whose record the user may see; DoesNotExist for "missing" and "not yours" alike."""
+    """An attachment whose record the user may see (the record's view permission and the data
+    scope); DoesNotExist for "missing" and "not yours" alike."""
     attachment = Attachment.objects.select_related("content_type").get(pk=pk)
     record = attachment.record
     if (
         record is None
         or not getattr(record, "accepts_attachments", False)
-        or not scope.can_view(user, record)
+        or not may_see_record(user, record)
     ):
         raise Attachment.DoesNotExist
     return attachment

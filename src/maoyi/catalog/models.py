@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.money import PriceField, QuantityField
+from maoyi.core.versioning import version_field
 from maoyi.org.models import localized
 from maoyi.org.policy import ScopePolicy
 
@@ -106,6 +107,8 @@ class Product(models.Model):
     # has no "shared" policy yet, so attachments on a product follow the 全公司 scope.
     scope_policy = ScopePolicy(owner=None, department=None, shared=True)
     accepts_attachments = True
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("商品")

@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.catalog.models import Category, PriceLevel, PriceLevelKind, Product, ProductPrice
 from maoyi.core.errors import DomainError, InvalidState
 from maoyi.core.money import quantize_quantity
 from maoyi.core.permissions import require_permission
 from maoyi.core.trees import node_path, repath_descendants
+from maoyi.core.versioning import claim
 from maoyi.org.models import Employee
 from maoyi.org.pinyin import initials
 
@@ -259,12 +261,14 @@ def update_product(
     max_stock: Decimal | None = None,
     barcode: str = "",
     prices: LevelPrices | None = None,
+    version: int | None = None,
 ) -> Product:
     """Change a product and, when `prices` is given, its prices in those levels (None removes a
     level's price; levels not given keep theirs). Its active flag changes only through
     `deactivate_product` / `reactivate_product`."""
     require_permission(actor, "catalog.change_product")
     product = Product.objects.select_for_update().get(pk=product.pk)
+    claim(product, version, history=history_of)
     before = audit.snapshot(product, PRODUCT_FIELDS)
     before["prices"] = _prices_text(product)
     code, name, unit = code.strip(), name.strip(), unit.strip()

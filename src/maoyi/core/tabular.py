@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,10 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 100
 # Row records scanned (blank ones included): beyond this the sheet is refused, not read for minutes.
 MAX_SCANNED_ROWS = 100_000
+# What the parts of an .xlsx may add up to once unzipped: a sheet of MAX_ROWS rows needs a few MB; a
+# tiny file claiming gigabytes is a zip bomb. The sizes zipfile reports are those it enforces.
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+MAX_ZIP_MEMBERS = 500
 EXTENSIONS = ("xlsx", "csv")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ZIP = b"PK\x03\x04"
@@ -149,9 +154,44 @@ def _too_large(max_bytes: int) -> DomainError:
     return file_error(_("文件太大：最大 %(limit)s MB。"), limit=f"{max_bytes / (1024 * 1024):g}")
 
 
+def _check_xlsx_parts(data: bytes) -> None:
+    """Refuse, before openpyxl parses anything, a zip bomb (parts adding up to more than
+    MAX_UNZIPPED_BYTES, or too many parts) and any part with a DOCTYPE (entity declarations:
+    external entities, "billion laughs"); Excel never writes one."""
+    unreadable = file_error(_("无法读取此 Excel 文件，请确认是 .xlsx 格式。"))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise unreadable from None
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        raise file_error(
+            _("Excel 文件解压后超过 %(limit)s MB（可能是“压缩炸弹”），已拒绝，没有导入任何数据。"),
+            limit=MAX_UNZIPPED_BYTES // (1024 * 1024),
+        )
+    try:
+        for member in members:
+            if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            tail = b""
+            with archive.open(member) as part:
+                while chunk := part.read(256 * 1024):
+                    window = (tail + chunk).lower()
+                    if b"<!doctype" in window or b"<!entity" in window:
+                        raise file_error(
+                            _("Excel 文件含有不允许的 XML 声明（DOCTYPE/ENTITY），已拒绝，没有导入任何数据。")
+                        )
+                    tail = window[-16:]
+    except DomainError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        raise unreadable from None
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     if not data.startswith(_ZIP):
         raise file_error(_("无法读取此 Excel 文件，请确认是 .xlsx 格式。"))
+    _check_xlsx_parts(data)
     from openpyxl import load_workbook  # imported here: only an import needs it
 
     try:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from maoyi.core.documents import TRANSITIONS as DOCUMENT_TRANSITIONS
 from maoyi.core.documents import Document, Status
 from maoyi.core.money import MoneyField, PriceField, QuantityField, quantize_money
+from maoyi.core.versioning import version_field
 from maoyi.org.policy import ScopePolicy
 
 
@@ -122,6 +123,8 @@ class Customer(models.Model):
     scope_policy = ScopePolicy(owner="owner", department="department")
     accepts_attachments = True
 
+    version = version_field()
+
     class Meta:
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
@@ -181,6 +184,8 @@ class Contact(models.Model):
 
     scope_policy = THROUGH_CUSTOMER
 
+    version = version_field()
+
     class Meta:
         verbose_name = _("联系人")
         verbose_name_plural = _("联系人")
@@ -232,6 +237,7 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_at"], name="crm_activity_customer_idx"),
             models.Index(fields=["next_follow_up"], name="crm_activity_follow_up_idx"),
+            models.Index(fields=["-occurred_at", "-id"], name="crm_activity_recent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -277,6 +283,8 @@ class Opportunity(models.Model):
 
     scope_policy = THROUGH_CUSTOMER
     accepts_attachments = True
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("机会")
@@ -440,6 +448,8 @@ class Quote(models.Model):
     scope_policy = THROUGH_CUSTOMER
     accepts_attachments = True
 
+    version = version_field()
+
     class Meta:
         verbose_name = _("报价单")
         verbose_name_plural = _("报价单")
@@ -500,6 +510,8 @@ class Contract(Document):
     note = models.TextField(_("备注"), blank=True)
 
     scope_policy = ScopePolicy(owner="owner", department="department")
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("合同")

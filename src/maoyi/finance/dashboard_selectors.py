@@ -5,13 +5,14 @@ cash in and out by week. Everything through the data-scope gate, in CNY at each 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, F, Func, IntegerField, Min, Sum, Value
 from django.utils import timezone
 
-from maoyi.core.money import quantize_money, to_base
+from maoyi.core.money import CENT, quantize_money, to_base
 from maoyi.finance import selectors
 from maoyi.finance.models import Direction, SettlementStatus
 
@@ -26,30 +27,90 @@ class OwnerOverdue:
     owner_name: str
     amount: Decimal = ZERO
     installments: int = 0
-    obligation_ids: set[int] = field(default_factory=set)
+    records: int = 0
     oldest_due: dt.date | None = None
 
     @property
     def obligations(self) -> int:
-        return len(self.obligation_ids)
+        return self.records
+
+
+class _Whole(Func):
+    """A decimal column as a whole number of its smallest unit (`places` decimals): exact numeric on
+    PostgreSQL; on SQLite, whose decimals are floats, rounded back to the integer it was stored as.
+    (The same as `maoyi.sales.profit.Whole`, which finance may not import.)"""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, places: int) -> None:
+        super().__init__(F(field))
+        self.factor = 10**places
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "sqlite":
+            return f"CAST(ROUND({sql} * {self.factor}) AS INTEGER)", params
+        return f"({sql} * {self.factor})", params
+
+
+class _IntDiv(Func):
+    """Integer division of whole numbers ≥ 0, truncating: div() on PostgreSQL, / on SQLite."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
+        template = "(({}) / ({}))" if connection.vendor == "sqlite" else "div({}, {})"
+        return template.format(a, b), [*a_params, *b_params]
+
+
+def _int(n: int) -> Value:
+    return Value(n, output_field=IntegerField())
+
+
+def _outstanding_base_cents() -> Any:
+    """`to_base(installment.outstanding, obligation.exchange_rate)` in cents, in SQL: with the
+    outstanding O = o1 × 10⁶ + o0 cents and the rate R × 10⁶, R(O × R ÷ 10⁶) = o1 × R + R(o0 × R ÷ 10⁶),
+    half up, in whole numbers (exact on PostgreSQL's numeric and SQLite's 64-bit integers)."""
+    outstanding = _Whole("amount", 2) - _Whole("allocated", 2)
+    rate = _Whole("obligation__exchange_rate", 6)
+    o1 = _IntDiv(outstanding, _int(10**6))
+    o0 = outstanding - o1 * _int(10**6)
+    return o1 * rate + _IntDiv(_int(2) * o0 * rate + _int(10**6), _int(2 * 10**6))
 
 
 def overdue_by_owner(user: Any, direction: str, *, on: dt.date | None = None) -> list[OwnerOverdue]:
     """The unsettled installments past due on `on` (today) of the open receivables (payables) the
-    user may see, per owner: Σ outstanding in CNY, how many installments and records, the oldest due
-    date. The largest amount first; the unowned last."""
-    rows: dict[int | None, OwnerOverdue] = {}
-    for inst in selectors.due_installments(user, direction, on=on, overdue_only=True):
-        ob = inst.obligation
-        row = rows.get(ob.owner_id)
-        if row is None:
-            row = rows[ob.owner_id] = OwnerOverdue(ob.owner_id, ob.owner.name if ob.owner else "")
-        row.amount += to_base(inst.outstanding, ob.exchange_rate)
-        row.installments += 1
-        row.obligation_ids.add(ob.pk)
-        if row.oldest_due is None or inst.due_date < row.oldest_due:
-            row.oldest_due = inst.due_date
-    return sorted(rows.values(), key=lambda r: (r.owner_id is None, -r.amount, r.owner_name))
+    user may see, per owner: Σ outstanding in CNY (each installment at its record's rate, to the
+    cent), how many installments and records, the oldest due date. The largest amount first; the
+    unowned last. One query, added up in SQL."""
+    rows = (
+        selectors.due_installments(user, direction, on=on, overdue_only=True)
+        .select_related(None)
+        .order_by()
+        .values("obligation__owner_id", "obligation__owner__name")
+        .annotate(
+            cents=Sum(_outstanding_base_cents()),
+            n=Count("pk"),
+            records=Count("obligation_id", distinct=True),
+            oldest=Min("due_date"),
+        )
+    )
+    found = []
+    for row in rows:
+        if isinstance(row["cents"], float):  # SQLite's integers overflowed: refuse an inexact figure
+            raise ValueError("figure beyond SQLite's exact integer range")
+        found.append(
+            OwnerOverdue(
+                row["obligation__owner_id"],
+                row["obligation__owner__name"] or "",
+                amount=Decimal(row["cents"]).scaleb(-2).quantize(CENT),
+                installments=row["n"],
+                records=row["records"],
+                oldest_due=row["oldest"],
+            )
+        )
+    return sorted(found, key=lambda r: (r.owner_id is None, -r.amount, r.owner_name))
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ class Obligation(PartyRecord):
             models.Index(fields=["direction", "party_kind", "party_id"], name="finance_obl_party_idx"),
             models.Index(fields=["direction", "status", "due_date"], name="finance_obl_due_idx"),
             models.Index(fields=["source_type", "source_id"], name="finance_obl_source_idx"),
+            models.Index(fields=["direction", "status", "-issued_on", "-id"], name="finance_obl_list_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="finance_obl_amount_gt_0"),

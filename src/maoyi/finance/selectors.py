@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models
-from django.db.models import F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,12 +87,15 @@ def _of_party(
 
 
 def _with_next_due(qs: QuerySet[Obligation]) -> QuerySet[Obligation]:
-    """Annotate `next_due`: the due date of the earliest installment not yet settled."""
-    return qs.annotate(
-        next_due=Min(
-            "installments__due_date", filter=Q(installments__allocated__lt=F("installments__amount"))
-        )
+    """Annotate `next_due`: the due date of the earliest installment not yet settled. A correlated
+    subquery, not an aggregate: a list pages on the obligations alone and reads the installments of
+    the rows it shows only."""
+    earliest = (
+        Installment.objects.filter(obligation_id=OuterRef("pk"), allocated__lt=F("amount"))
+        .order_by("due_date")
+        .values("due_date")[:1]
     )
+    return qs.annotate(next_due=Subquery(earliest))
 
 
 def obligations(
@@ -231,11 +234,9 @@ def totals_by_currency(qs: QuerySet[Any]) -> dict[str, Totals]:
     """Σ amount and Σ allocated of a list, per currency (rounded: SQLite sums floats). Reversed
     records count for nothing, as their own outstanding says: a list showing every status totals
     what is really owed (or unallocated)."""
-    # Re-select the rows by id: a list annotated over its installments (next_due) would count
-    # each row once per installment.
+    # One aggregate over the list's own rows (`next_due` is a subquery, so no row repeats).
     rows = (
-        qs.model._default_manager.filter(pk__in=qs.order_by().values("pk"))
-        .exclude(status=ObligationStatus.REVERSED)  # == SettlementStatus.REVERSED
+        qs.exclude(status=ObligationStatus.REVERSED)  # == SettlementStatus.REVERSED
         .order_by()
         .values("currency")
         .annotate(a=Sum("amount"), b=Sum("allocated"))
@@ -253,20 +254,35 @@ def totals_by_currency(qs: QuerySet[Any]) -> dict[str, Totals]:
 
 def due_installments(
     user: Any, direction: str, *, on: dt.date | None = None, within_days: int = 0, overdue_only: bool = False
-) -> list[Installment]:
+) -> QuerySet[Installment]:
     """Unsettled installments of open receivables/payables the user may see that are past due on
-    `on`, or (unless `overdue_only`) fall due within `within_days` after it; earliest first."""
+    `on`, or (unless `overdue_only`) fall due within `within_days` after it; earliest first. Filtered
+    in SQL (outstanding = amount − allocated > 0): slice it for the first rows, `due_counts` for how
+    many."""
     today = _today(on)
     visible_ids = obligations(user, direction, status=ObligationStatus.OPEN).values("pk")
-    qs = Installment.objects.filter(obligation_id__in=visible_ids).select_related(
-        "obligation", "obligation__owner"
-    )
     limit = today - dt.timedelta(days=1) if overdue_only else today + dt.timedelta(days=within_days)
-    return [
-        inst
-        for inst in qs.filter(due_date__lte=limit).order_by("due_date", "obligation_id", "sequence")
-        if inst.outstanding > 0
-    ]
+    return (
+        Installment.objects.filter(
+            obligation_id__in=visible_ids, due_date__lte=limit, allocated__lt=F("amount")
+        )
+        .select_related("obligation", "obligation__owner")
+        .order_by("due_date", "obligation_id", "sequence")
+    )
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    total: int
+    overdue: int
+
+
+def due_counts(installments: QuerySet[Installment], *, on: dt.date | None = None) -> DueCounts:
+    """How many of `due_installments` there are, and how many of them are past due on `on` (one query)."""
+    found = installments.order_by().aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=_today(on)))
+    )
+    return DueCounts(total=found["total"], overdue=found["overdue"])
 
 
 BUCKETS: tuple[tuple[str, Any, int, int | None], ...] = (

@@ -156,10 +156,11 @@ def plan_installments(
     return sorted(plan, key=lambda item: item.due_date)
 
 
-def _installments_text(obligation: Obligation) -> str:
-    return "；".join(
-        f"{i.due_date.isoformat()} {i.amount:.2f}" for i in obligation.installments.order_by("sequence")
-    )
+def _installments_text(obligation: Obligation, rows: Sequence[Installment] | None = None) -> str:
+    """The installments as the audit shows them (`rows`: just written, in sequence order)."""
+    if rows is None:
+        rows = list(obligation.installments.order_by("sequence"))
+    return "；".join(f"{i.due_date.isoformat()} {i.amount:.2f}" for i in rows)
 
 
 R = TypeVar("R", bound=PartyRecord)
@@ -196,6 +197,8 @@ def _new_record(
         note=note.strip(),
         **fields,
     )
+    if owner is not None:
+        record.owner = owner  # the audit's snapshot names the owner without reading it again
     record.save()
     return record
 
@@ -235,6 +238,45 @@ def open_obligation(
     """Open a receivable or payable with its installments. Called by the service that approves
     the source document (inside its transaction, after its own permission check), and by
     `create_opening_balance`. The owner defaults to the party's owner."""
+    return open_obligation_step(
+        direction=direction,
+        actor=actor,
+        party=party,
+        amount=amount,
+        issued_on=issued_on,
+        due_date=due_date,
+        installments=installments,
+        currency=currency,
+        exchange_rate=exchange_rate,
+        source=source,
+        source_number=source_number,
+        is_opening=is_opening,
+        owner=owner,
+        note=note,
+    )
+
+
+def open_obligation_step(
+    *,
+    direction: str,
+    actor: Employee,
+    party: Party,
+    amount: Decimal,
+    issued_on: dt.date,
+    due_date: dt.date | None = None,
+    installments: Sequence[InstallmentInput] = (),
+    currency: str = BASE_CURRENCY,
+    exchange_rate: Decimal | None = None,
+    source: DocRef | None = None,
+    source_number: str = "",
+    is_opening: bool = False,
+    owner: Employee | None = None,
+    note: str = "",
+) -> Obligation:
+    """`open_obligation` as one step of the calling service's transaction, without a savepoint of
+    its own: the caller must let a refusal end its transaction, never catch it and go on writing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("open_obligation_step must be called inside the document's transaction")
     model = OBLIGATION_MODELS[_direction(direction)]
     amount = _amount(amount)
     currency, rate = _currency(currency, exchange_rate)
@@ -257,7 +299,7 @@ def open_obligation(
         source_number=source.number if source else source_number.strip(),
         is_opening=is_opening,
     )
-    Installment.objects.bulk_create(
+    rows = Installment.objects.bulk_create(
         Installment(obligation=obligation, sequence=index, due_date=item.due_date, amount=item.amount)
         for index, item in enumerate(plan, start=1)
     )
@@ -265,7 +307,7 @@ def open_obligation(
         actor,
         obligation,
         (*AUDIT_FIELDS, "source_number", "issued_on", "due_date"),
-        also={"installments": [None, _installments_text(obligation)]},
+        also={"installments": [None, _installments_text(obligation, rows)]},
     )
     return obligation
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.documents import TRANSITIONS, Document, Status
 from maoyi.core.money import CostField, MoneyField, QuantityField
+from maoyi.core.versioning import version_field
 from maoyi.org.policy import ScopePolicy
 
 
@@ -30,6 +31,8 @@ class Warehouse(models.Model):
         related_name="+",
     )
     is_active = models.BooleanField(_("启用"), default=True)
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("仓库")

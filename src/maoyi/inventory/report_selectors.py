@@ -22,11 +22,12 @@ rounded to the fields' places (SQLite adds decimals in floating point)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from maoyi.catalog.models import Category, Product
@@ -96,27 +97,27 @@ def stock_levels(
     return qs.select_related("product", "warehouse").order_by("product__code", "warehouse__code")
 
 
-def stock_on_hand(
-    *,
-    warehouse_id: int | None = None,
-    category_id: int | None = None,
-    search: str = "",
-    today: dt.date | None = None,
-) -> StockReport:
-    """库存报表 rows and their total (two queries)."""
-    today = today or timezone.localdate()
-    levels = list(stock_levels(warehouse_id=warehouse_id, category_id=category_id, search=search))
-    usable: dict[tuple[int, int], Decimal] = {}
-    if levels:
-        balances = StockBalance.objects.filter(
-            product_id__in={lvl.product_id for lvl in levels},
-            warehouse_id__in={lvl.warehouse_id for lvl in levels},
-        ).filter(unexpired(today))
-        usable = {
-            (r["product_id"], r["warehouse_id"]): quantize_quantity(Decimal(r["total"] or 0))
-            for r in balances.values("product_id", "warehouse_id").annotate(total=Sum("on_hand"))
-        }
-    rows = [
+def _usable(levels: Iterable[StockLevel], today: dt.date) -> dict[tuple[int, int], Decimal]:
+    """Unexpired on hand per (product, warehouse) of the given levels (one query)."""
+    levels = list(levels)
+    if not levels:
+        return {}
+    balances = StockBalance.objects.filter(
+        product_id__in={lvl.product_id for lvl in levels},
+        warehouse_id__in={lvl.warehouse_id for lvl in levels},
+    ).filter(unexpired(today))
+    return {
+        (r["product_id"], r["warehouse_id"]): quantize_quantity(Decimal(r["total"] or 0))
+        for r in balances.values("product_id", "warehouse_id").annotate(total=Sum("on_hand"))
+    }
+
+
+def stock_rows(levels: Iterable[StockLevel], *, today: dt.date | None = None) -> list[StockRow]:
+    """库存报表 rows of the given levels (a page of `stock_levels`, or all of them for an export):
+    one query for what is still usable, whatever the number of rows."""
+    levels = list(levels)
+    usable = _usable(levels, today or timezone.localdate())
+    return [
         StockRow(
             product_id=lvl.product_id,
             product_code=lvl.product.code,
@@ -131,19 +132,56 @@ def stock_on_hand(
         )
         for lvl in levels
     ]
-    total = StockRow(
+
+
+def stock_total(levels: QuerySet[StockLevel], *, today: dt.date | None = None) -> StockRow:
+    """The total row of every level `levels` selects, in one aggregate query (available summed per
+    row, never below 0 on a row, as the rows show it)."""
+    usable = (
+        StockBalance.objects.filter(product_id=OuterRef("product_id"), warehouse_id=OuterRef("warehouse_id"))
+        .filter(unexpired(today or timezone.localdate()))
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("on_hand"))
+        .values("total")
+    )
+    sums = (
+        levels.select_related(None)
+        .order_by()
+        .annotate(usable=Coalesce(Subquery(usable, output_field=_NUMBER), Value(ZERO), output_field=_NUMBER))
+        .aggregate(
+            sum_on_hand=Sum("on_hand"),
+            sum_reserved=Sum("reserved"),
+            sum_available=Sum(Greatest(F("usable") - F("reserved"), Value(ZERO), output_field=_NUMBER)),
+            sum_value=Sum("value"),
+        )
+    )
+    return StockRow(
         product_id=None,
         product_code="",
         product_name="",
         unit="",
         warehouse_id=None,
         warehouse="",
-        on_hand=sum((r.on_hand for r in rows), ZERO),
-        reserved=sum((r.reserved for r in rows), ZERO),
-        available=sum((r.available for r in rows), ZERO),
-        value=sum((r.value for r in rows), ZERO),
+        on_hand=quantize_quantity(Decimal(sums["sum_on_hand"] or 0)),
+        reserved=quantize_quantity(Decimal(sums["sum_reserved"] or 0)),
+        available=quantize_quantity(Decimal(sums["sum_available"] or 0)),
+        value=quantize_money(Decimal(sums["sum_value"] or 0)),
     )
-    return StockReport(rows=rows, total=total)
+
+
+def stock_on_hand(
+    *,
+    warehouse_id: int | None = None,
+    category_id: int | None = None,
+    search: str = "",
+    today: dt.date | None = None,
+) -> StockReport:
+    """库存报表: every row and the total (three queries; the page shows a page of `stock_levels`
+    through `stock_rows`, with `stock_total`)."""
+    today = today or timezone.localdate()
+    levels = stock_levels(warehouse_id=warehouse_id, category_id=category_id, search=search)
+    return StockReport(rows=stock_rows(levels, today=today), total=stock_total(levels, today=today))
 
 
 # 收发存汇总 --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from maoyi.core.versioning import version_field
 from maoyi.org.policy import ScopePolicy
 
 
@@ -43,6 +44,8 @@ class Department(models.Model):
     accepts_attachments = True
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("部门")
@@ -117,6 +120,8 @@ class Employee(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("员工")

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError
 from maoyi.core.permissions import require_permission
 from maoyi.core.trees import node_path, repath_descendants
+from maoyi.core.versioning import claim
 from maoyi.org.holdings import holdings
 from maoyi.org.models import DataScope, Department, Employee, EmployeeStatus, LoginThrottle, Role
 from maoyi.org.pinyin import initials
@@ -75,11 +77,13 @@ def update_department(
     name_en: str = "",
     sort_order: int = 0,
     is_active: bool = True,
+    version: int | None = None,
 ) -> Department:
     """Rename or move a department; a department cannot move under itself or its own descendants,
     and cannot be switched off while active employees are in it."""
     require_permission(actor, "org.change_department")
     dept = Department.objects.select_for_update().get(pk=dept.pk)
+    claim(dept, version, history=history_of)
     before = audit.snapshot(dept, DEPARTMENT_FIELDS)
     name = name.strip()
     if not name:
@@ -304,10 +308,12 @@ def update_employee(
     mobile: str = "",
     email: str = "",
     is_manager: bool = False,
+    version: int | None = None,
 ) -> Employee:
     """Change an employee's record and roles (their status changes only through `leave_employee`)."""
     require_permission(actor, "org.change_employee")
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    claim(employee, version, history=history_of)
     before = audit.snapshot(employee, EMPLOYEE_FIELDS)
     if department.pk != employee.department_id and not department.is_active:
         raise DomainError(

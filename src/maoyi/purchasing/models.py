@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.documents import TRANSITIONS, Document, Status
 from maoyi.core.money import Currency, MoneyField, PriceField, QuantityField, RateField, quantize_money
+from maoyi.core.versioning import version_field
 from maoyi.finance.models import Obligation
 from maoyi.org.models import Employee
 from maoyi.org.policy import ScopePolicy
@@ -66,6 +67,8 @@ class Supplier(models.Model):
     # Company data, not owned: pages and the API gate suppliers by model permissions.
     scope_policy = ScopePolicy(owner=None, department=None, shared=True)
     accepts_attachments = True  # 营业执照, licences, contracts
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("供应商")
@@ -181,6 +184,8 @@ class PurchaseOrder(Document):
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
     scope_policy = ScopePolicy(owner="owner", department="department")
+
+    version = version_field()
 
     class Meta:
         verbose_name = _("采购订单")

@@ -30,9 +30,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from maoyi.core.money import quantize_money
+from maoyi.crm import selectors as customer_selectors
 from maoyi.crm.models import PARTNER_KINDS, CampaignKind, Customer, CustomerKind, CustomerLevel
 from maoyi.crm.selectors.campaigns import campaigns as visible_campaigns
-from maoyi.org import scope
 from maoyi.sales.models import SalesOrderLine
 from maoyi.sales.report_selectors import sold_lines
 
@@ -157,10 +157,13 @@ def channel_sales(
     return ChannelReport(by=by, rows=found, total=total)
 
 
-def partner_choices(user: Any) -> QuerySet[Customer]:
-    """The channel partners the user may see (active distributors and agents), for the filter."""
-    partners = Customer.objects.filter(kind__in=PARTNER_KINDS, is_active=True)
-    return scope.visible(user, partners).order_by("pinyin", "id")
+def partner_choices(user: Any, *, search: str = "") -> QuerySet[Customer]:
+    """The channel partners the user may see (active distributors and agents), for the filter;
+    `search` matches as the customer search does (name, pinyin initials, phone, tax id)."""
+    partners = customer_selectors.customers(user, search=search).filter(
+        kind__in=PARTNER_KINDS, is_active=True
+    )
+    return partners.order_by("pinyin", "id")
 
 
 # 市场活动投入产出 --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.core.documents import TRANSITIONS, Document, Status
 from maoyi.core.money import CostField, MoneyField, PriceField, QuantityField, quantize_money
+from maoyi.core.versioning import version_field
 from maoyi.finance.models import Obligation
 from maoyi.org.policy import ScopePolicy
 
@@ -88,6 +89,8 @@ class SalesOrder(Document):
 
     scope_policy = ScopePolicy(owner="owner", department="department")
 
+    version = version_field()
+
     class Meta:
         verbose_name = _("销售订单")
         verbose_name_plural = _("销售订单")
@@ -99,6 +102,8 @@ class SalesOrder(Document):
         indexes = [
             models.Index(fields=["customer", "status"], name="sales_order_customer_idx"),
             models.Index(fields=["status", "warehouse"], name="sales_order_status_idx"),
+            # The list's default order: a page is the first rows of this index, not a sort of all.
+            models.Index(fields=["-order_date", "-id"], name="sales_order_date_idx"),
         ]
 
     def __str__(self) -> str:

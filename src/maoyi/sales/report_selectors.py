@@ -12,18 +12,20 @@ A filter on the product keeps only that product's lines (an order then counts on
 The period is the order date (订单日期). The total row is the same sums over every selected line (its
 order count counts each order once, even when its lines fall in several groups).
 
-The amounts are added in Python with Decimal from the stored line figures: the per-line cent
-rounding cannot be done exactly in SQL on SQLite (which keeps decimals as floats)."""
+The amounts are added up in SQL, two queries whatever the number of lines (the groups, the
+total), with the per-line cent rounding done exactly in whole numbers (`profit.line_amount_cents`:
+exact on PostgreSQL's numeric and on SQLite's 64-bit integers)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from maoyi.core.documents import Status
 from maoyi.org import scope
@@ -60,24 +62,6 @@ class SalesReport:
     by: str
     rows: list[SalesRow]
     total: SalesRow
-
-
-@dataclass
-class _Sum:
-    label: str
-    orders: set[int] = field(default_factory=set)
-    quantity: Decimal = ZERO
-    amount: Decimal = ZERO
-    amount_ex_tax: Decimal = ZERO
-
-    def add(self, order_id: int, quantity: Decimal, amount: Decimal, ex_tax: Decimal) -> None:
-        self.orders.add(order_id)
-        self.quantity += quantity
-        self.amount += amount
-        self.amount_ex_tax += ex_tax
-
-    def row(self, key: Any) -> SalesRow:
-        return SalesRow(key, self.label, len(self.orders), self.quantity, self.amount, self.amount_ex_tax)
 
 
 def sold_lines(
@@ -121,59 +105,76 @@ def sold_lines(
     return lines.order_by("order__order_date", "order_id", "id")
 
 
-_GROUP_KEYS: dict[str, tuple[Callable[[Mapping[str, Any]], Hashable], Callable[[Mapping[str, Any]], str]]] = {
-    "salesperson": (lambda r: r["order__owner_id"], lambda r: r["order__owner__name"]),
-    "team": (lambda r: r["order__department_id"], lambda r: r["order__department__name"]),
-    "customer": (lambda r: r["order__customer_id"], lambda r: r["order__customer__name"]),
-    "product": (lambda r: r["product_id"], lambda r: f"{r['product__code']} {r['product__name']}"),
-    "month": (lambda r: r["order__order_date"].replace(day=1), lambda r: f"{r['order__order_date']:%Y-%m}"),
+# Per grouping: the fields to group by, the key and the label of a group.
+_GROUPS: dict[
+    str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Hashable], Callable[[Mapping[str, Any]], str]]
+] = {
+    "salesperson": (
+        ("order__owner_id", "order__owner__name"),
+        lambda r: r["order__owner_id"],
+        lambda r: r["order__owner__name"],
+    ),
+    "team": (
+        ("order__department_id", "order__department__name"),
+        lambda r: r["order__department_id"],
+        lambda r: r["order__department__name"],
+    ),
+    "customer": (
+        ("order__customer_id", "order__customer__name"),
+        lambda r: r["order__customer_id"],
+        lambda r: r["order__customer__name"],
+    ),
+    "product": (
+        ("product_id", "product__code", "product__name"),
+        lambda r: r["product_id"],
+        lambda r: f"{r['product__code']} {r['product__name']}",
+    ),
+    "month": (("month",), lambda r: r["month"], lambda r: f"{r['month']:%Y-%m}"),
 }
+
+
+def _sums() -> dict[str, Any]:
+    """Per group (or over all): distinct orders, Σ quantity in 10⁻⁴, Σ amount and Σ amount excluding
+    tax in cents, each line rounded as the order shows it."""
+    amount = profit.line_amount_cents()
+    return {
+        "n_orders": Count("order_id", distinct=True),
+        "q": Sum(profit.Whole("quantity", 4)),
+        "a": Sum(amount),
+        "x": Sum(amount - profit.line_tax_cents(amount)),
+    }
+
+
+def _row(key: Any, label: str, sums: Mapping[str, Any]) -> SalesRow:
+    if not sums["n_orders"]:
+        return SalesRow(key, label, 0, ZERO, ZERO, ZERO)
+    return SalesRow(
+        key,
+        label,
+        sums["n_orders"],
+        profit.from_cents(sums["q"], 4),
+        profit.from_cents(sums["a"]),
+        profit.from_cents(sums["x"]),
+    )
 
 
 def sales_summary(user: Any, *, by: str = "salesperson", **filters: Any) -> SalesReport:
     """销售统计 grouped `by` one of SALES_GROUPINGS (unknown: by salesperson): months in date order,
-    the other groupings the largest amount first (then by label). Filters: see `sold_lines`."""
+    the other groupings the largest amount first (then by label). Filters: see `sold_lines`.
+    Two queries: the groups and the total, added up in SQL."""
     by = by if by in SALES_GROUPINGS else "salesperson"
-    key_of, label_of = _GROUP_KEYS[by]
-    rows = sold_lines(user, **filters).values(
-        "order_id",
-        "order__order_date",
-        "order__owner_id",
-        "order__owner__name",
-        "order__department_id",
-        "order__department__name",
-        "order__customer_id",
-        "order__customer__name",
-        "product_id",
-        "product__code",
-        "product__name",
-        "quantity",
-        "unit_price",
-        "discount_rate",
-        "tax_rate",
-    )
-    groups: dict[Hashable, _Sum] = {}
-    total = _Sum(label="")
-    for row in rows:
-        line = SalesOrderLine(
-            quantity=row["quantity"],
-            unit_price=row["unit_price"],
-            discount_rate=row["discount_rate"],
-            tax_rate=row["tax_rate"],
-        )
-        amount, ex_tax = line.amount, line.amount_ex_tax
-        key = key_of(row)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = _Sum(label=label_of(row))
-        group.add(row["order_id"], row["quantity"], amount, ex_tax)
-        total.add(row["order_id"], row["quantity"], amount, ex_tax)
-    found = [group.row(key) for key, group in groups.items()]
+    fields, key_of, label_of = _GROUPS[by]
+    lines = sold_lines(user, **filters).order_by()
+    if by == "month":
+        lines = lines.annotate(month=TruncMonth("order__order_date"))
+    found = [
+        _row(key_of(row), label_of(row), row) for row in lines.values(*fields).annotate(**_sums()).order_by()
+    ]
     if by == "month":
         found.sort(key=lambda r: r.key)
     else:
         found.sort(key=lambda r: (-r.amount, r.label))
-    return SalesReport(by=by, rows=found, total=total.row(None))
+    return SalesReport(by=by, rows=found, total=_row(None, "", lines.aggregate(**_sums())))
 
 
 # 毛利分析 ----------------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def shipments(
     shipped_to: dt.date | None = None,
 ) -> QuerySet[Shipment]:
     """Shipments of the orders the user may see, newest first; search on the shipment's or the
-    order's number, the customer and the tracking number."""
+    order's number, the customer's name and pinyin initials and the tracking number."""
     qs = scope.visible(
         user,
         Shipment.objects.select_related("order", "order__customer", "order__owner", "warehouse", "owner"),
@@ -94,6 +94,7 @@ def shipments(
             Q(number__icontains=search)
             | Q(order__number__icontains=search)
             | Q(order__customer__name__icontains=search)
+            | Q(order__customer__pinyin__contains=search.lower())
             | Q(tracking_number__icontains=search)
         )
     return qs.order_by("-shipped_on", "-id")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext
 
 
 class BootstrapFormRenderer(TemplatesSetting):
@@ -50,9 +51,17 @@ class StyledForm(StyledFormMixin, forms.Form):
 
 
 def apply_domain_error(form: forms.Form, exc: Any) -> None:
-    """Show a service refusal on the field it is about, or at the top of the form."""
+    """Show a service refusal on the field it is about, or at the top of the form (also when the
+    field is hidden: the version). A stale save (`stale_version`) also marks each field someone
+    else changed meanwhile with its new value."""
     field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, str(exc.message))
+    shown = field in form.fields and not form.fields[field].widget.is_hidden
+    form.add_error(field if shown else None, str(exc.message))
+    for name, (_old, new) in (getattr(exc, "changed", None) or {}).items():
+        if name in form.fields and not form.fields[name].widget.is_hidden:
+            form.add_error(
+                name, gettext("已被他人改为：%(value)s") % {"value": "—" if new in (None, "") else new}
+            )
 
 
 # Fields and values every document form uses ---------------------------------------------------------

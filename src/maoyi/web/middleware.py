@@ -13,6 +13,21 @@ from django.utils import translation
 OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/", "/favicon.ico")
 
 
+class ContentSecurityPolicyMiddleware:
+    """Adds settings.MAOYI_CSP as the Content-Security-Policy of every response (pages, API,
+    downloads, static files) that does not set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "MAOYI_CSP", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
+
 class LoginRequiredMiddleware:
     """Every page except the login page requires a session."""
 

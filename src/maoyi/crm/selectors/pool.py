@@ -196,6 +196,23 @@ def return_badge(customer: Customer, today: dt.date | None = None, **kwargs: Any
     return days
 
 
+def return_badges(customers: Iterable[Customer], today: dt.date | None = None) -> dict[int, int | None]:
+    """`return_badge` for a page of customers at once: the rules and the open orders read once for
+    the page instead of once per row."""
+    listed = [c for c in customers if c.owner_id is not None]
+    rules = active_rules() if listed else {}
+    busy = with_open_orders(c.pk for c in listed if (c.kind, c.level) in rules) if rules else set()
+    day = today or timezone.localdate()
+    badges: dict[int, int | None] = {}
+    for customer in listed:
+        rule = rules.get((customer.kind, customer.level))
+        if rule is None or customer.pk in busy:
+            continue
+        days = max(days_left(customer, rule, day), 0)
+        badges[customer.pk] = days if days <= rule.warn_days else None
+    return badges
+
+
 # Notices -------------------------------------------------------------------------------------------
 
 

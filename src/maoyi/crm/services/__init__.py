@@ -12,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.catalog.models import PriceLevel
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.money import quantize_money
 from maoyi.core.normalize import name_key, phone_key, tax_key
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.crm import selectors
 from maoyi.crm.models import (
     PARTNER_KINDS,
@@ -246,6 +248,7 @@ def update_customer(
     source: str = "",
     tags: str = "",
     note: str = "",
+    version: int | None = None,
 ) -> Customer:
     """Change a customer the actor may change (others: not found). A changed name, phone or tax id
     goes through the duplicate check again. The owner changes only by claim, release or transfer."""
@@ -253,6 +256,7 @@ def update_customer(
     if actor is not None and not scope.can_change(actor.user, customer):
         raise NotFoundInScope()
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    claim(customer, version, history=history_of)
     before = audit.snapshot(customer, CUSTOMER_FIELDS)
     name, phone, address = name.strip(), phone.strip(), address.strip()
     tax_id = tax_key(tax_id)

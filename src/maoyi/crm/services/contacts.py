@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.crm.models import Contact, Customer
 from maoyi.org import scope
 from maoyi.org.models import Employee
@@ -148,11 +150,13 @@ def update_contact(
     wechat: str = "",
     is_primary: bool = False,
     note: str = "",
+    version: int | None = None,
 ) -> Contact:
     """Change a contact of a customer the actor may change. A contact who has left (离职) may be
     corrected but not made primary."""
     guard_customer(actor, contact.customer, "crm.change_contact")
     contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+    claim(contact, version, history=history_of)
     before = audit.snapshot(contact, CONTACT_FIELDS)
     fields = _clean(
         name=name,

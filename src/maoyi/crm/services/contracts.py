@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope
 from maoyi.core.money import quantize_money
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.crm.models import Contract, ContractLine, Customer, Quote, QuoteStatus
 from maoyi.crm.selectors import quotes as selectors
 from maoyi.crm.services.quotes import PlannedLine, QuoteLineInput, plan_lines
@@ -215,6 +217,7 @@ def update_contract(
     amount: Decimal | None = None,
     lines: Sequence[QuoteLineInput] = (),
     note: str = "",
+    version: int | None = None,
 ) -> Contract:
     """Change a draft or rejected contract: header and the whole set of lines. The customer and the
     source quote stay."""
@@ -231,6 +234,7 @@ def update_contract(
     _clean_dates(signed_on, start_date, end_date)
     planned = _plan(locked.customer, lines)
     value = _clean_amount(amount, planned)
+    claim(locked, version, history=history_of)
     before = {**audit.snapshot(locked, HEADER_FIELDS), "lines": _lines_text(locked)}
     locked.title, locked.amount, locked.note = title, value, (note or "").strip()
     locked.signed_on, locked.start_date, locked.end_date = signed_on, start_date, end_date

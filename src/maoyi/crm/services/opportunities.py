@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import check, claim
 from maoyi.crm.models import Customer, Opportunity, OpportunityStage
 from maoyi.org import scope
 from maoyi.org.models import Employee
@@ -139,6 +141,7 @@ def update_opportunity(
     expected_amount: Decimal,
     expected_close: dt.date | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> Opportunity:
     """Change an open opportunity's title, amount, expected close and note. The customer stays;
     the stage changes through `move_stage`; a won or lost opportunity is final."""
@@ -151,6 +154,7 @@ def update_opportunity(
             code="invalid_state",
             stage=opportunity.get_stage_display(),
         )
+    check(opportunity, version, history=history_of)  # bumped below only if something changes
     before = audit.snapshot(opportunity, OPPORTUNITY_FIELDS)
     opportunity.title = _clean_title(title)
     opportunity.expected_amount = _clean_amount(expected_amount)
@@ -158,6 +162,7 @@ def update_opportunity(
     opportunity.note = (note or "").strip()
     changes = audit.diff(before, audit.snapshot(opportunity, OPPORTUNITY_FIELDS))
     if changes:
+        claim(opportunity, None)
         opportunity.updated_at = timezone.now()
         opportunity.save()
         audit.record(actor, "update", opportunity, changes)
@@ -166,7 +171,12 @@ def update_opportunity(
 
 @transaction.atomic
 def move_stage(
-    opportunity: Opportunity, *, actor: Employee | None, stage: str, lost_reason: str = ""
+    opportunity: Opportunity,
+    *,
+    actor: Employee | None,
+    stage: str,
+    lost_reason: str = "",
+    version: int | None = None,
 ) -> Opportunity:
     """Move an open opportunity to another stage (forward or back); 赢单 and 输单 are final, and
     输单 needs a reason. Moving to the stage it is in changes nothing. Audited with old → new."""
@@ -183,6 +193,7 @@ def move_stage(
     reason = _clean_reason(stage, lost_reason)
     if stage == opportunity.stage:
         return opportunity
+    claim(opportunity, version, history=history_of)
     before = audit.snapshot(opportunity, ("stage", "lost_reason"))
     opportunity.stage = stage
     opportunity.lost_reason = reason

@@ -27,10 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.catalog.models import Product
 from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope, line_error
 from maoyi.core.numbering import next_number
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.crm.models import Customer, Opportunity, Quote, QuoteLine, QuoteStatus
 from maoyi.crm.selectors import quotes as selectors
 from maoyi.org import scope
@@ -184,6 +186,7 @@ def update_quote(
     lines: Sequence[QuoteLineInput],
     opportunity: Opportunity | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> Quote:
     """Change a draft: validity, opportunity, note and the whole set of lines (blank prices are
     proposed again). The customer stays."""
@@ -199,6 +202,7 @@ def update_quote(
     _check_header(locked.customer, opportunity, valid_until)
     planned = plan_lines(locked.customer, lines)
     fields = ("opportunity", "valid_until", "note")
+    claim(locked, version, history=history_of)
     before = {**audit.snapshot(locked, fields), "lines": _lines_text(locked)}
     locked.opportunity, locked.valid_until, locked.note = opportunity, valid_until, (note or "").strip()
     locked.updated_at = timezone.now()

@@ -112,6 +112,25 @@ def _names(
     return products, warehouses
 
 
+class _Names:
+    """Products and warehouse names, read only when a refusal has to name them."""
+
+    def __init__(self, product_ids: Iterable[int], warehouse_ids: Iterable[int]) -> None:
+        self._ids = (set(product_ids), set(warehouse_ids))
+        self._loaded: tuple[dict[int, Product], dict[int, str]] | None = None
+
+    def _load(self) -> tuple[dict[int, Product], dict[int, str]]:
+        if self._loaded is None:
+            self._loaded = _names(*self._ids)
+        return self._loaded
+
+    def product(self, pk: int) -> Product:
+        return self._load()[0][pk]
+
+    def warehouse(self, pk: int) -> str:
+        return self._load()[1][pk]
+
+
 def _move(
     *,
     level: StockLevel,
@@ -124,11 +143,14 @@ def _move(
     actor_user: Any,
     now: dt.datetime,
     reverses: StockMove | None = None,
+    balance: StockBalance | None = None,
 ) -> StockMove:
-    """Record one move and apply it to the lot balance and the product × warehouse level."""
-    balance, _created = StockBalance.objects.get_or_create(
-        product_id=level.product_id, warehouse_id=level.warehouse_id, lot=lot
-    )
+    """Record one move and apply it to the lot balance and the product × warehouse level
+    (`balance`: the lot's balance row when the caller has just read it under the level lock)."""
+    if balance is None:
+        balance, _created = StockBalance.objects.get_or_create(
+            product_id=level.product_id, warehouse_id=level.warehouse_id, lot=lot
+        )
     # The new figures are written as values, not as F() arithmetic: the rows are locked, and SQLite
     # adds decimals in floating point, so F("value") - value could land a hair below zero and trip
     # the CHECK constraint when the stock is emptied.
@@ -316,11 +338,41 @@ def issue(
     goods for a customer never come from an expired lot (`lot_expired` when one is named). Stock
     reserved for other documents is not touched; `reservation` names the document whose
     reservation this issue consumes. Refuses with `insufficient_stock`, naming every short line."""
+    return issue_step(
+        items,
+        source=source,
+        actor=actor,
+        kind=kind,
+        to_customer=to_customer,
+        reservation=reservation,
+        today=today,
+    )
+
+
+def issue_step(
+    items: Sequence[Outgoing],
+    *,
+    source: DocRef,
+    actor: object,
+    kind: str = MoveKind.ISSUE,
+    to_customer: bool = True,
+    reservation: DocRef | None = None,
+    today: dt.date | None = None,
+    levels: dict[Pair, StockLevel] | None = None,
+) -> list[StockMove]:
+    """`issue` as one step of the calling service's transaction, without a savepoint of its own:
+    the caller must let a refusal end its transaction, never catch it and go on writing. `levels`:
+    the rows the caller locked with `lock_levels` in this transaction (and only changed through
+    this ledger since), so they are not locked and read again."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issue_step must be called inside the document's transaction")
     for item in items:
         _positive(item.quantity)
     today = today or timezone.localdate()
-    levels = lock_levels((i.product_id, i.warehouse_id) for i in items)
-    products, warehouses = _names((i.product_id for i in items), (i.warehouse_id for i in items))
+    pairs = {(i.product_id, i.warehouse_id) for i in items}
+    if levels is None or not pairs <= levels.keys():
+        levels = lock_levels(pairs)
+    names = _Names((i.product_id for i in items), (i.warehouse_id for i in items))
     # Named lots first, so a first-expiry line of the same product cannot empty a lot another line names.
     ordered = sorted(items, key=lambda i: (i.product_id, i.warehouse_id, i.lot_id is None, i.lot_id or 0))
     # First check everything, so a refusal names all short lines and changes nothing.
@@ -356,7 +408,7 @@ def issue(
         usable = _usable_on_hand(pair[0], pair[1], today=today) if to_customer else level.on_hand
         free = usable - (level.reserved - mine)
         if quantity > free:
-            shortages.append(_shortage(products[pair[0]], warehouses[pair[1]], quantity, free))
+            shortages.append(_shortage(names.product(pair[0]), names.warehouse(pair[1]), quantity, free))
     _refuse_shortages(shortages)
     user = getattr(actor, "user", actor)
     now = timezone.now()
@@ -366,16 +418,17 @@ def issue(
             _consume_reservation(levels[pair], reservation, min(wanted[pair], reserved_for_source[pair]))
     for item in ordered:
         level = levels[(item.product_id, item.warehouse_id)]
-        for lot, quantity in _pick_lots(
-            item, products[item.product_id], to_customer=to_customer, today=today
-        ):
-            moves.append(_take(level, lot, quantity, kind=kind, source=source, user=user, now=now))
+        for lot, quantity, balance in _pick_lots(item, names, to_customer=to_customer, today=today):
+            moves.append(
+                _take(level, lot, quantity, kind=kind, source=source, user=user, now=now, balance=balance)
+            )
     return moves
 
 
 def _pick_lots(
-    item: Outgoing, product: Product, *, to_customer: bool, today: dt.date
-) -> list[tuple[Lot, Decimal]]:
+    item: Outgoing, names: _Names, *, to_customer: bool, today: dt.date
+) -> list[tuple[Lot, Decimal, StockBalance]]:
+    """The lots to take from, with how much and their balance rows (read under the level lock)."""
     balances = StockBalance.objects.filter(
         product_id=item.product_id, warehouse_id=item.warehouse_id, on_hand__gt=0
     ).select_related("lot")
@@ -390,26 +443,26 @@ def _pick_lots(
             raise LotExpired(
                 _("批次 %(lot)s（%(product)s）已于 %(expiry)s 过期，不能发给客户。"),
                 lot=lot.lot_number,
-                product=product.code,
+                product=names.product(item.product_id).code,
                 expiry=lot.expiry_date.isoformat(),
             )
         on_hand = balance.on_hand if balance else ZERO
-        if on_hand < item.quantity:
+        if balance is None or on_hand < item.quantity:
             raise InsufficientStock(
                 _("批次 %(lot)s（%(product)s）只有 %(available)s，需要 %(wanted)s。"),
                 lot=lot.lot_number or "—",
-                product=product.code,
+                product=names.product(item.product_id).code,
                 available=f"{on_hand.normalize():f}",
                 wanted=f"{item.quantity.normalize():f}",
             )
-        return [(lot, item.quantity)]
+        return [(lot, item.quantity, balance)]
     if to_customer:
         balances = balances.filter(Q(lot__expiry_date__isnull=True) | Q(lot__expiry_date__gte=today))
-    picked: list[tuple[Lot, Decimal]] = []
+    picked: list[tuple[Lot, Decimal, StockBalance]] = []
     left = item.quantity
     for balance in balances.order_by(F("lot__expiry_date").asc(nulls_last=True), "lot__lot_number", "lot_id"):
         part = min(balance.on_hand, left)
-        picked.append((balance.lot, part))
+        picked.append((balance.lot, part, balance))
         left -= part
         if left <= 0:
             break
@@ -427,6 +480,7 @@ def _take(
     source: DocRef,
     user: object,
     now: dt.datetime,
+    balance: StockBalance | None = None,
 ) -> StockMove:
     """One outgoing move at the moving-average cost; emptying the stock takes exactly the value left."""
     average = level.value / level.on_hand if level.on_hand else ZERO
@@ -441,6 +495,7 @@ def _take(
         source=source,
         actor_user=user,
         now=now,
+        balance=balance,
     )
 
 
@@ -451,11 +506,21 @@ def reserve(
     """Hold stock for a document (an approved sales order). What may be reserved is the unexpired
     on hand less what is already reserved, checked under the product × warehouse lock; a refusal
     names every short line and reserves nothing."""
+    return reserve_step(holds, source=source, actor=actor, today=today)
+
+
+def reserve_step(
+    holds: Sequence[Hold], *, source: DocRef, actor: object, today: dt.date | None = None
+) -> list[Reservation]:
+    """`reserve` as one step of the calling service's transaction, without a savepoint of its own:
+    the caller must let a refusal end its transaction, never catch it and go on writing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_step must be called inside the document's transaction")
     for hold in holds:
         _positive(hold.quantity)
     today = today or timezone.localdate()
     levels = lock_levels((h.product_id, h.warehouse_id) for h in holds)
-    products, warehouses = _names((h.product_id for h in holds), (h.warehouse_id for h in holds))
+    names = _Names((h.product_id for h in holds), (h.warehouse_id for h in holds))
     wanted: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
     for hold in holds:
         wanted[(hold.product_id, hold.warehouse_id)] += hold.quantity
@@ -463,7 +528,7 @@ def reserve(
     for pair, quantity in sorted(wanted.items()):
         free = _usable_on_hand(*pair, today=today) - levels[pair].reserved
         if quantity > free:
-            shortages.append(_shortage(products[pair[0]], warehouses[pair[1]], quantity, free))
+            shortages.append(_shortage(names.product(pair[0]), names.warehouse(pair[1]), quantity, free))
     _refuse_shortages(shortages)
     now = timezone.now()
     made = []

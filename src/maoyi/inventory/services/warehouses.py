@@ -8,8 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.inventory.models import StockLevel, Warehouse
 from maoyi.org.models import Employee, EmployeeStatus
 
@@ -69,10 +71,12 @@ def update_warehouse(
     address: str = "",
     keeper: Employee | None = None,
     is_active: bool = True,
+    version: int | None = None,
 ) -> Warehouse:
     """Change a warehouse; it cannot be switched off while any product is on hand in it."""
     require_permission(actor, "inventory.change_warehouse")
     warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    claim(warehouse, version, history=history_of)
     before = audit.snapshot(warehouse, WAREHOUSE_FIELDS)
     code, name = code.strip(), name.strip()
     _check(warehouse, code=code, name=name, keeper=keeper)

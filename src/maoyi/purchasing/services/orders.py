@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.catalog.models import Product
 from maoyi.core.documents import Status, transition
 from maoyi.core.errors import DomainError, HasDownstream, InvalidState, NotFoundInScope, line_error
 from maoyi.core.money import BASE_CURRENCY, Currency, quantize_money
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.finance import selectors as finance_selectors
 from maoyi.finance import services as finance
 from maoyi.finance.models import Direction
@@ -238,6 +240,7 @@ def update_order(
     exchange_rate: Decimal | None = None,
     installments: Sequence[finance.InstallmentInput] = (),
     note: str = "",
+    version: int | None = None,
 ) -> PurchaseOrder:
     """Change a draft or rejected order: header, the whole set of lines and the plan."""
     require_permission(actor, "purchasing.change_purchaseorder")
@@ -255,6 +258,7 @@ def update_order(
     supplier, warehouse, currency, rate = _header(supplier, warehouse, currency, exchange_rate, today)
     planned = _plan_lines(lines, supplier=supplier, currency=currency, rate=rate, on=today)
     _check_plan(_amount_of(planned), installments)
+    claim(locked, version, history=history_of)
     before = {**audit.snapshot(locked, HEADER_FIELDS), "lines": _lines_text(locked)}
     locked.supplier, locked.warehouse, locked.currency, locked.exchange_rate = (
         supplier,

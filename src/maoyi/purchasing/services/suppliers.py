@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope
 from maoyi.core.models import DocumentSequence
 from maoyi.core.money import Currency
 from maoyi.core.normalize import COMPANY_FORMS
 from maoyi.core.normalize import name_key as company_key
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.org.models import Employee, EmployeeStatus
 from maoyi.org.pinyin import initials
 from maoyi.purchasing.models import Supplier, SupplierContact
@@ -243,11 +245,13 @@ def update_supplier(
     payment_terms: str = "",
     buyer: Employee | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> Supplier:
     """Change a supplier (a blank code keeps the current one); the same duplicate checks as on
     creation. Its active flag changes only through `set_supplier_active`."""
     require_permission(actor, "purchasing.change_supplier")
     supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    claim(supplier, version, history=history_of)
     before = audit.snapshot(supplier, SUPPLIER_FIELDS)
     fields = _cleaned(
         supplier,

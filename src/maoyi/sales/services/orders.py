@@ -27,16 +27,19 @@ reservation and reverse the receivable."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maoyi.approvals import services as approvals
 from maoyi.audit import services as audit
+from maoyi.audit.selectors import history_of
 from maoyi.catalog.models import Product
 from maoyi.core.documents import Status, transition
 from maoyi.core.errors import (
@@ -50,6 +53,7 @@ from maoyi.core.errors import (
 )
 from maoyi.core.money import quantize_money
 from maoyi.core.permissions import require_permission
+from maoyi.core.versioning import claim
 from maoyi.crm.models import Contract, Customer, Quote, QuoteStatus
 from maoyi.crm.parties import as_party
 from maoyi.crm.selectors import quotes as crm_quotes
@@ -294,21 +298,28 @@ def _check_plan(
 
 
 def _write(
-    order: SalesOrder, planned: Sequence[SalesOrderLine], plan: Sequence[finance.InstallmentInput]
-) -> None:
-    order.lines.all().delete()
+    order: SalesOrder,
+    planned: Sequence[SalesOrderLine],
+    plan: Sequence[finance.InstallmentInput],
+    *,
+    new: bool = False,
+) -> list[SalesOrderInstallment]:
+    """Replace the order's lines and plan (a `new` order has none to delete); returns the plan's rows."""
+    if not new:
+        order.lines.all().delete()
     for line in planned:
         line.order = order
     SalesOrderLine.objects.bulk_create(planned)
-    order.installments.all().delete()
-    SalesOrderInstallment.objects.bulk_create(
+    if not new:
+        order.installments.all().delete()
+    return SalesOrderInstallment.objects.bulk_create(
         SalesOrderInstallment(order=order, due_date=i.due_date, amount=i.amount) for i in plan
     )
 
 
-def _lines_text(order: SalesOrder) -> str:
+def _lines_text(order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None) -> str:
     parts = []
-    for line in order.lines.select_related("product").order_by("id"):
+    for line in order.lines.select_related("product").order_by("id") if lines is None else lines:
         text = f"{line.product.code} × {_text(line.quantity)} @ {_text(line.unit_price)}"
         if line.discount_rate:
             text += f" -{_text(line.discount_rate)}%"
@@ -316,23 +327,31 @@ def _lines_text(order: SalesOrder) -> str:
     return "；".join(parts)
 
 
-def _below_min_text(order: SalesOrder) -> str:
+def _below_min_text(order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None) -> str:
     return "；".join(
         f"{line.product.code}: {line.below_min_reason}"
-        for line in order.lines.select_related("product").order_by("id")
+        for line in (order.lines.select_related("product").order_by("id") if lines is None else lines)
         if line.below_min_reason
     )
 
 
-def _plan_text(order: SalesOrder) -> str:
-    return "；".join(f"{i.due_date.isoformat()} {i.amount:.2f}" for i in order.installments.all())
+def _plan_text(order: SalesOrder, plan: Sequence[SalesOrderInstallment] | None = None) -> str:
+    rows = order.installments.all() if plan is None else plan
+    return "；".join(f"{i.due_date.isoformat()} {i.amount:.2f}" for i in rows)
 
 
-def _extras(order: SalesOrder) -> dict[str, str]:
+def _extras(
+    order: SalesOrder,
+    lines: Sequence[SalesOrderLine] | None = None,
+    plan: Sequence[SalesOrderInstallment] | None = None,
+) -> dict[str, str]:
+    """The lines, plan and below-minimum reasons as the audit shows them: read from the database,
+    or from the rows just written (`lines` in id order with their products, `plan` in the
+    installments' order: due date, then id)."""
     return {
-        "lines": _lines_text(order),
-        "installments": _plan_text(order),
-        "below_min_reason": _below_min_text(order),
+        "lines": _lines_text(order, lines),
+        "installments": _plan_text(order, plan),
+        "below_min_reason": _below_min_text(order, lines),
     }
 
 
@@ -381,8 +400,17 @@ def create_order(
     )
     approvals.assign_number(order)
     order.save()
-    _write(order, planned, plan)
-    extras = {k: [None, v] for k, v in _extras(order).items() if v}
+    rows = _write(order, planned, plan, new=True)
+    if all(line.pk for line in planned) and all(row.pk for row in rows):
+        # Written just now: the audit reads them from memory, in the database's order.
+        extras_now = _extras(
+            order,
+            sorted(planned, key=lambda line: line.pk),
+            sorted(rows, key=lambda row: (row.due_date, row.pk)),
+        )
+    else:  # a backend that does not return the new keys
+        extras_now = _extras(order)
+    extras = {k: [None, v] for k, v in extras_now.items() if v}
     audit.record_created(actor, order, ("number", "status", *HEADER_FIELDS), also=extras)
     return order
 
@@ -426,6 +454,20 @@ def _locked(order: SalesOrder) -> SalesOrder:
     return SalesOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
 
 
+@contextmanager
+def _lines_read_once(order: SalesOrder) -> Iterator[list[SalesOrderLine]]:
+    """Read the order's lines once for one workflow step (which does not change them): its amount,
+    the approval's amount and title and the reservation all use that read. Afterwards the caller's
+    copy reads them from the database again."""
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop("lines", None)
+    try:
+        prefetch_related_objects([order], "lines")
+        yield list(order.lines.all())
+    finally:
+        cache.pop("lines", None)
+
+
 def _sync(order: SalesOrder, locked: SalesOrder) -> None:
     """Give the caller's copy what the service wrote on the locked row."""
     for field in ("status", "updated_at", "approved_at", "credit_override_reason"):
@@ -448,6 +490,7 @@ def update_order(
     receiver: str = "",
     receiver_phone: str = "",
     note: str = "",
+    version: int | None = None,
 ) -> SalesOrder:
     """Change a draft or rejected order: header, the whole set of lines (blank prices are proposed
     again) and the plan. The source quote stays; the owner follows the customer."""
@@ -465,6 +508,7 @@ def update_order(
     warehouse = _check_header(customer, warehouse, order_date, delivery_date, contract, locked.quote)
     planned = _plan_lines(actor, customer, lines, contract=contract, quote=locked.quote)
     plan = _check_plan(_amount_of(planned), installments)
+    claim(locked, version, history=history_of)
     before = {**audit.snapshot(locked, ("owner", *HEADER_FIELDS)), **_extras(locked)}
     locked.owner, locked.department = owner, owner.department
     locked.customer, locked.warehouse, locked.contract = customer, warehouse, contract
@@ -488,18 +532,19 @@ def submit_order(order: SalesOrder, *, actor: Employee) -> SalesOrder:
     """提交审核 to the owner's department manager (or the approval rules' approvers)."""
     require_permission(actor, "sales.change_salesorder")
     _in_scope(actor, order)
-    if not order.lines.exists():
-        raise DomainError(_("请至少添加一行明细。"), code="invalid", field="lines")
-    _check_plan(
-        order.amount, [finance.InstallmentInput(i.due_date, i.amount) for i in order.installments.all()]
-    )
-    if not order.customer.is_active:
-        raise DomainError(
-            _("客户“%(name)s”已停用。"), code="invalid", field="customer", name=order.customer.name
+    with _lines_read_once(order) as lines:
+        if not lines:
+            raise DomainError(_("请至少添加一行明细。"), code="invalid", field="lines")
+        _check_plan(
+            order.amount, [finance.InstallmentInput(i.due_date, i.amount) for i in order.installments.all()]
         )
-    if not order.warehouse.is_active:
-        raise DomainError(_("请选择启用中的仓库。"), code="invalid", field="warehouse")
-    approvals.submit(order, actor=actor)
+        if not order.customer.is_active:
+            raise DomainError(
+                _("客户“%(name)s”已停用。"), code="invalid", field="customer", name=order.customer.name
+            )
+        if not order.warehouse.is_active:
+            raise DomainError(_("请选择启用中的仓库。"), code="invalid", field="warehouse")
+        approvals.submit_step(order, actor=actor, scope_checked=True)
     return order
 
 
@@ -519,21 +564,28 @@ def reject_order(order: SalesOrder, *, actor: Employee, reason: str) -> SalesOrd
     return order
 
 
-def collection_plan(order: SalesOrder) -> list[finance.InstallmentInput]:
+def collection_plan(order: SalesOrder, amount: Decimal | None = None) -> list[finance.InstallmentInput]:
     """The order's installments, or one installment due DEFAULT_CREDIT_DAYS after the requested
-    delivery date (the order date when there is none)."""
+    delivery date (the order date when there is none) for the order's amount (`amount`, when the
+    caller has just computed it)."""
     plan = [
         finance.InstallmentInput(i.due_date, i.amount) for i in order.installments.order_by("due_date", "id")
     ]
     if plan:
         return plan
     start = order.delivery_date or order.order_date
-    return [finance.InstallmentInput(start + dt.timedelta(days=DEFAULT_CREDIT_DAYS), order.amount)]
+    return [
+        finance.InstallmentInput(
+            start + dt.timedelta(days=DEFAULT_CREDIT_DAYS), order.amount if amount is None else amount
+        )
+    ]
 
 
 def _check_credit(customer: Customer, amount: Decimal, *, actor: Employee, reason: str) -> str:
     """Refuse when outstanding + this order exceeds the customer's limit (0: no limit), unless a
     permitted approver gives a reason; returns the reason kept on the order ("" when within)."""
+    if not customer.credit_limit > 0:  # no limit: what is outstanding does not matter
+        return ""
     position = selectors.credit_position(customer)
     if not position.has_limit or position.outstanding + amount <= position.limit:
         return ""
@@ -574,15 +626,15 @@ def approve_order(
     receivable opened; the order enters logistics' list to ship. A refusal changes nothing."""
     previous = (order.status, order.updated_at)
     try:
-        approvals.approve(order, actor=actor, comment=comment)
-        lines = list(order.lines.order_by("id"))
-        ledger.reserve(
-            [ledger.Hold(line.product_id, order.warehouse_id, line.quantity) for line in lines],
-            source=order.ref,
-            actor=actor,
-        )
-        customer = Customer.objects.select_for_update().get(pk=order.customer_id)
-        amount = order.amount
+        approvals.approve_step(order, actor=actor, comment=comment)
+        with _lines_read_once(order) as lines:
+            ledger.reserve_step(
+                [ledger.Hold(line.product_id, order.warehouse_id, line.quantity) for line in lines],
+                source=order.ref,
+                actor=actor,
+            )
+            customer = Customer.objects.select_for_update().get(pk=order.customer_id)
+            amount = order.amount
         override = _check_credit(customer, amount, actor=actor, reason=credit_override_reason)
     except DomainError:
         order.status, order.updated_at = previous
@@ -593,13 +645,13 @@ def approve_order(
     if override:
         audit.record(actor, "update", order, {"credit_override_reason": ["", override]}, note=override)
     if amount > 0:
-        finance.open_obligation(
+        finance.open_obligation_step(
             direction=Direction.RECEIVABLE,
             actor=actor,
             party=as_party(customer),
             amount=amount,
             issued_on=timezone.localdate(),
-            installments=collection_plan(order),
+            installments=collection_plan(order, amount),
             source=order.ref,
             owner=order.owner,
         )

@@ -24,7 +24,7 @@ from maoyi.core.documents import Status, transition
 from maoyi.core.errors import DomainError, InvalidState, NotFoundInScope, line_error
 from maoyi.core.money import quantize_quantity
 from maoyi.core.permissions import require_permission
-from maoyi.inventory.models import Lot, StockMove
+from maoyi.inventory.models import Lot, StockLevel, StockMove
 from maoyi.inventory.services import ledger
 from maoyi.org import scope
 from maoyi.org.models import Employee
@@ -122,11 +122,12 @@ def _issue(
     shipment: Shipment,
     actor: Employee,
     on: dt.date,
+    levels: dict[tuple[int, int], StockLevel],
 ) -> list[StockMove]:
     """Take one line's goods out of the order's reservation; a refusal of the ledger (short stock,
-    an expired lot) is told on the line it concerns."""
+    an expired lot) is told on the line it concerns (and ends the shipment's transaction)."""
     try:
-        return ledger.issue(
+        return ledger.issue_step(
             [
                 ledger.Outgoing(
                     product_id=line.product_id,
@@ -140,6 +141,7 @@ def _issue(
             reservation=order.ref,
             to_customer=True,
             today=on,
+            levels=levels,
         )
     except DomainError as refusal:
         raise line_error(
@@ -163,7 +165,11 @@ def ship_order(
     nothing is left open, done."""
     require_permission(actor, "sales.add_shipment")
     _in_scope(actor, order)
-    locked = SalesOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    locked = (
+        SalesOrder.objects.select_for_update(of=("self",))
+        .select_related("customer", "warehouse")  # named by the audit rows
+        .get(pk=order.pk)
+    )
     if locked.status not in SHIPPABLE:
         raise InvalidState(
             _("销售订单 %(number)s 当前状态为“%(status)s”，不能发货。"),
@@ -212,7 +218,7 @@ def ship_order(
         department=actor.department,
         created_by=actor.user,
         order=locked,
-        warehouse_id=locked.warehouse_id,
+        warehouse=locked.warehouse,
         shipped_on=day,
         carrier=carrier,
         tracking_number=tracking_number,
@@ -223,7 +229,7 @@ def ship_order(
     shipment.save()
     # Every product × warehouse row in one ordered lock, before any issue: the per-line issues
     # below then only take locks this transaction already holds, so they cannot deadlock.
-    ledger.lock_levels((order_lines[i.line_id].product_id, locked.warehouse_id) for i in wanted)
+    levels = ledger.lock_levels((order_lines[i.line_id].product_id, locked.warehouse_id) for i in wanted)
     # Named lots first (as the ledger does within one call), so a first-expiry line of the same
     # product cannot empty a lot another line names.
     moves: dict[int, list[StockMove]] = {}
@@ -238,6 +244,7 @@ def ship_order(
             shipment=shipment,
             actor=actor,
             on=day,
+            levels=levels,
         )
     rows = [
         ShipmentLine(
@@ -259,7 +266,9 @@ def ship_order(
         line = order_lines[pk]
         line.shipped_quantity += quantity
         line.shipped_cost += costs[pk]
-        line.save(update_fields=["shipped_quantity", "shipped_cost"])
+    SalesOrderLine.objects.bulk_update(
+        [order_lines[pk] for pk in taken], ["shipped_quantity", "shipped_cost"]
+    )
     complete = all(line.open_quantity <= 0 for line in order_lines.values())
     old = transition(locked, "complete" if complete else "ship")
     summary = "；".join(

@@ -35,8 +35,8 @@ def upload(request: HttpRequest, content_type_id: int, object_id: str) -> HttpRe
         record = scope.visible(request.user, model._default_manager.filter(pk=object_id)).first()
     except (ValueError, ValidationError):
         raise Http404 from None
-    if record is None:
-        raise Http404
+    if record is None or not selectors.may_see_record(request.user, record):
+        raise Http404  # no view permission on the record: as if it did not exist, like the API
     upload_file = request.FILES.get("file")
     if upload_file is None:
         messages.error(request, _("请选择要上传的文件。"))

@@ -38,6 +38,7 @@ from maoyi.web.common import acting_employee, chosen_tab, form_data, form_status
 from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
+from maoyi.web.versioning import add_version, posted_version
 
 ACTIVE_VALUES: dict[str, bool | None] = {"active": True, "inactive": False, "all": None}
 LOT_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "": None}
@@ -161,12 +162,15 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _save_product(request: HttpRequest, product: Product | None) -> HttpResponse:
     actor = acting_employee(request)
     form = ProductForm(form_data(request), instance=product)
+    add_version(form, product)
     if request.method == "POST" and form.is_valid():
         try:
             if product is None:
                 saved = services.create_product(actor=actor, **form.product_fields())
             else:
-                saved = services.update_product(product, actor=actor, **form.product_fields())
+                saved = services.update_product(
+                    product, actor=actor, version=posted_version(form), **form.product_fields()
+                )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -364,6 +368,7 @@ def warehouse_list(request: HttpRequest) -> HttpResponse:
 def _save_warehouse(request: HttpRequest, warehouse: Warehouse | None) -> HttpResponse:
     actor = acting_employee(request)
     form = WarehouseForm(form_data(request), instance=warehouse)
+    add_version(form, warehouse)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -379,6 +384,7 @@ def _save_warehouse(request: HttpRequest, warehouse: Warehouse | None) -> HttpRe
                 saved = warehouse_services.update_warehouse(
                     warehouse,
                     actor=actor,
+                    version=posted_version(form),
                     code=data["code"],
                     name=data["name"],
                     address=data["address"],

@@ -35,6 +35,7 @@ from maoyi.web.crm.views import CustomerTab, add_customer_tab
 from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
+from maoyi.web.versioning import add_version, posted_version
 
 TIMELINE_SIZE = 100
 FOLLOW_UP_TABS = ("today", "overdue")
@@ -153,12 +154,15 @@ def _next_url(request: HttpRequest, default: str) -> str:
 def _save_contact(request: HttpRequest, customer: Customer, contact: Contact | None) -> HttpResponse:
     actor = acting_employee(request)
     form = ContactForm(form_data(request), instance=contact)
+    add_version(form, contact)
     if request.method == "POST" and form.is_valid():
         try:
             if contact is None:
                 saved = contact_services.add_contact(actor=actor, customer=customer, **form.contact_fields())
             else:
-                saved = contact_services.update_contact(contact, actor=actor, **form.contact_fields())
+                saved = contact_services.update_contact(
+                    contact, actor=actor, version=posted_version(form), **form.contact_fields()
+                )
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:
@@ -261,9 +265,9 @@ def _date(value: str) -> dt.date | None:
 
 
 def _employee_choices(request: HttpRequest) -> list[Employee]:
-    """Whom the list can be filtered by: those who logged activities the user may see."""
-    logged = reads.activities(request.user).order_by().values("employee")
-    return list(Employee.objects.filter(pk__in=logged).order_by("pinyin", "id"))
+    """Whom the list can be filtered by: the employees in the user's data scope (not those found in
+    the activities, which would read every activity the user may see)."""
+    return list(scope.visible(request.user, Employee.objects.all()).order_by("pinyin", "id"))
 
 
 # The list's columns in its Excel export (导出), as on screen.

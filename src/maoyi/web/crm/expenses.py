@@ -182,8 +182,13 @@ def expense_list(request: HttpRequest) -> HttpResponse:
     category = category if category in ExpenseCategory.values else ""
     owners = list(selectors.applicants(request.user))
     owner = _pick(get.get("owner", ""), owners)
-    customers = list(selectors.charged_customers(request.user))
-    customer = _pick(get.get("customer", ""), customers)
+    # The one chosen customer (a chip), never a list of them all: `q` finds customers by name and pinyin.
+    customer_id = get.get("customer", "").strip()
+    customer = (
+        selectors.charged_customers(request.user).filter(pk=int(customer_id)).first()
+        if customer_id.isdigit()
+        else None
+    )
     campaigns = list(selectors.charged_campaigns(request.user))
     campaign = _pick(get.get("campaign", ""), campaigns)
     date_from, date_to = _date(get.get("date_from", "")), _date(get.get("date_to", ""))
@@ -223,7 +228,6 @@ def expense_list(request: HttpRequest) -> HttpResponse:
         "owner": owner,
         "owners": owners,
         "customer": customer,
-        "customers": customers,
         "campaign": campaign,
         "campaigns": campaigns,
         "date_from": date_from,

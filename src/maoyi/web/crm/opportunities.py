@@ -35,6 +35,7 @@ from maoyi.web.crm.views import CustomerTab, add_customer_tab
 from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
+from maoyi.web.versioning import add_version, posted_version
 
 # Forms -----------------------------------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class OpportunityForm(StyledForm):
 
     def opportunity_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {name: data[name] for name in self.fields}
+        return {name: data[name] for name in self.fields if name != "version"}
 
 
 # Helpers ---------------------------------------------------------------------------------------------
@@ -288,12 +289,15 @@ def _save(request: HttpRequest, opportunity: Opportunity | None) -> HttpResponse
     actor = acting_employee(request)
     customer = _preselected(request) if opportunity is None else None
     form = OpportunityForm(form_data(request), user=request.user, instance=opportunity, customer=customer)
+    add_version(form, opportunity)
     if request.method == "POST" and form.is_valid():
         try:
             if opportunity is None:
                 saved = services.create_opportunity(actor=actor, **form.opportunity_fields())
             else:
-                saved = services.update_opportunity(opportunity, actor=actor, **form.opportunity_fields())
+                saved = services.update_opportunity(
+                    opportunity, actor=actor, version=posted_version(form), **form.opportunity_fields()
+                )
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:

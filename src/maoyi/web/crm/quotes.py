@@ -41,6 +41,7 @@ from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.forms import StyledForm, apply_domain_error, date_field, decimal_field, plain, put_grid_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.stock_documents.forms import LINES_PREFIX, ProductField, ReasonForm, filled_forms, grid_rows
+from maoyi.web.versioning import add_version, posted_version
 
 QUOTE_TABS = {
     "lines": gettext_lazy("明细"),
@@ -278,6 +279,7 @@ def _quote_form(request: HttpRequest, quote: Quote | None) -> HttpResponse:
         if request.GET.get("opportunity", "").isdigit():
             initial["opportunity"] = int(request.GET["opportunity"])
     header = QuoteForm(form_data(request), initial=initial, user=request.user, quote=quote)
+    add_version(header, quote)
     lines = LineFormSet(form_data(request), prefix=LINES_PREFIX)
     if request.method == "POST" and header.is_valid() and lines.is_valid():
         inputs, positions = _line_inputs(lines)
@@ -293,7 +295,9 @@ def _quote_form(request: HttpRequest, quote: Quote | None) -> HttpResponse:
             if quote is None:
                 saved = quote_services.create_quote(actor=actor, customer=data["customer"], **fields)
             else:
-                saved = quote_services.update_quote(quote, actor=actor, **fields)
+                saved = quote_services.update_quote(
+                    quote, actor=actor, version=posted_version(header), **fields
+                )
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:
@@ -477,6 +481,7 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
     elif customer is not None:
         initial["customer"] = customer.pk
     header = ContractForm(form_data(request), initial=initial, user=request.user, contract=contract)
+    add_version(header, contract)
     lines = LineFormSet(form_data(request), prefix=LINES_PREFIX)
     if request.method == "POST" and header.is_valid() and lines.is_valid():
         inputs, positions = _line_inputs(lines)
@@ -495,7 +500,9 @@ def _contract_form(request: HttpRequest, contract: Contract | None) -> HttpRespo
             if contract is None:
                 saved = contract_services.create_contract(actor=actor, customer=data["customer"], **fields)
             else:
-                saved = contract_services.update_contract(contract, actor=actor, **fields)
+                saved = contract_services.update_contract(
+                    contract, actor=actor, version=posted_version(header), **fields
+                )
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:

@@ -20,6 +20,7 @@ from maoyi.core.errors import DomainError, NotFoundInScope
 from maoyi.core.tabular import Kind
 from maoyi.crm import selectors, services
 from maoyi.crm.models import Customer, CustomerKind, CustomerLevel
+from maoyi.crm.selectors import pool as pool_selectors
 from maoyi.finance.models import Direction
 from maoyi.finance.parties import PartyKind
 from maoyi.org import scope
@@ -30,6 +31,7 @@ from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
 from maoyi.web.finance.party_money import party_money
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
+from maoyi.web.versioning import add_version, posted_version
 
 POOL = "pool"  # the owner filter's value for customers without owner (公海)
 
@@ -75,8 +77,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
     if wants_xlsx(request):
         return xlsx_response(request, qs, CUSTOMER_COLUMNS, gettext_lazy("客户"))
+    listing = paginate(request, qs, ordering=ordering)
+    rows = list(listing.page.object_list)
+    badges = pool_selectors.return_badges(rows)
+    for row in rows:
+        setattr(row, "pool_return_days", badges.get(row.pk))  # noqa: B010 (read by pool_tags)
+    listing.page.object_list = rows
     context = {
-        "listing": paginate(request, qs, ordering=ordering),
+        "listing": listing,
         "q": search,
         "kind": kind,
         "kinds": CustomerKind.choices,
@@ -162,12 +170,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _save_customer(request: HttpRequest, customer: Customer | None) -> HttpResponse:
     actor = acting_employee(request)
     form = CustomerForm(form_data(request), user=request.user, instance=customer)
+    add_version(form, customer)
     if request.method == "POST" and form.is_valid():
         try:
             if customer is None:
                 saved = services.create_customer(actor=actor, **form.customer_fields())
             else:
-                saved = services.update_customer(customer, actor=actor, **form.customer_fields())
+                saved = services.update_customer(
+                    customer, actor=actor, version=posted_version(form), **form.customer_fields()
+                )
         except NotFoundInScope:
             raise Http404 from None
         except DomainError as exc:

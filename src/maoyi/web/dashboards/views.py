@@ -217,6 +217,7 @@ def _aging_row(label: Any, aging: finance.Aging, url: str) -> dict[str, Any]:
 def _collect_panel(request: HttpRequest, today: dt.date) -> dict[str, Any]:
     aging = finance.aging(request.user, Direction.RECEIVABLE, on=today)
     due = finance.due_installments(request.user, Direction.RECEIVABLE, on=today, within_days=DUE_SOON_DAYS)
+    counts = finance.due_counts(due, on=today)
     return {
         "chart": _aging_chart([(_("应收"), aging)]),
         "row": _aging_row(_("应收"), aging, _url("web:finance-aging", direction=Direction.RECEIVABLE)),
@@ -224,8 +225,8 @@ def _collect_panel(request: HttpRequest, today: dt.date) -> dict[str, Any]:
             {"installment": i, "obligation": i.obligation, "overdue": i.due_date < today}
             for i in due[:LIST_SIZE]
         ],
-        "due_total": len(due),
-        "overdue_total": len([i for i in due if i.due_date < today]),
+        "due_total": counts.total,
+        "overdue_total": counts.overdue,
     }
 
 
@@ -357,7 +358,7 @@ def _aging_panel(request: HttpRequest, today: dt.date) -> dict[str, Any] | None:
                 "label": label,
                 "direction": d,
                 "amount": aging.totals.overdue,
-                "count": len(finance.due_installments(request.user, d, on=today, overdue_only=True)),
+                "count": finance.due_installments(request.user, d, on=today, overdue_only=True).count(),
                 "url": _url("web:finance-due", direction=d, tab="overdue"),
                 "list_url": _url(f"web:{d}-list", overdue=1),
             }

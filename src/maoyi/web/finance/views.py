@@ -853,13 +853,9 @@ def due(request: HttpRequest) -> HttpResponse:
     if tab == "overdue":
         found = selectors.due_installments(request.user, side.direction, on=today, overdue_only=True)
     else:
-        found = [
-            inst
-            for inst in selectors.due_installments(
-                request.user, side.direction, on=today, within_days=DUE_SOON_DAYS
-            )
-            if inst.due_date >= today
-        ]
+        found = selectors.due_installments(
+            request.user, side.direction, on=today, within_days=DUE_SOON_DAYS
+        ).filter(due_date__gte=today)
     cache: dict[str, str] = {}
     rows = [
         {

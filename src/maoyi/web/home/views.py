@@ -86,8 +86,9 @@ def _sales_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
             {"installment": i, "obligation": i.obligation, "overdue": i.due_date < today}
             for i in due[:QUEUE_SIZE]
         ]
-        context["receivables_due_total"] = len(due)
-        context["receivables_overdue_total"] = len([i for i in due if i.due_date < today])
+        counts = finance.due_counts(due, on=today)
+        context["receivables_due_total"] = counts.total
+        context["receivables_overdue_total"] = counts.overdue
     return context
 
 
@@ -115,6 +116,7 @@ def _finance_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
     if not request.user.has_perm("finance.add_payment"):
         return {}
     due = finance.due_installments(request.user, "payable", on=today, within_days=PAYABLES_DUE_DAYS)
+    counts = finance.due_counts(due, on=today)
     return {
         "payables_due": [
             {
@@ -125,8 +127,8 @@ def _finance_queues(request: HttpRequest, today: Any) -> dict[str, Any]:
             }
             for i in due[:QUEUE_SIZE]
         ],
-        "payables_due_total": len(due),
-        "payables_overdue_total": len([i for i in due if i.due_date < today]),
+        "payables_due_total": counts.total,
+        "payables_overdue_total": counts.overdue,
     }
 
 

@@ -37,6 +37,7 @@ PREVIEW_ROWS = 100
 CHECKING, CHECKED, IMPORTING, DONE = "checking", "checked", "importing", "done"
 RUNNING = (CHECKING, IMPORTING)
 
+
 def store() -> BaseCache:
     return caches["shared"]
 

@@ -31,6 +31,7 @@ from maoyi.web.org.forms import (
     PasswordResetForm,
     RoleForm,
 )
+from maoyi.web.versioning import add_version, posted_version
 
 DEPARTMENT_TABS = {
     "info": gettext_lazy("基本信息"),
@@ -134,12 +135,14 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
     department = _department_or_404(request, pk)
     actor = acting_employee(request)
     form = DepartmentForm(form_data(request), user=request.user, instance=department)
+    add_version(form, department)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             department = services.update_department(
                 department,
                 actor=actor,
+                version=posted_version(form),
                 name=data["name"],
                 parent=data["parent"],
                 name_en=data["name_en"],
@@ -245,12 +248,14 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     employee = _employee_or_404(request, pk)
     actor = acting_employee(request)
     form = EmployeeForm(form_data(request), user=request.user, instance=employee)
+    add_version(form, employee)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             employee = services.update_employee(
                 employee,
                 actor=actor,
+                version=posted_version(form),
                 name=data["name"],
                 department=data["department"],
                 roles=data["roles"],

@@ -61,7 +61,7 @@ class SupplierForm(StyledForm):
             self.fields["code"].help_text = ""
 
     def supplier_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
 
 
 class ContactForm(StyledForm):

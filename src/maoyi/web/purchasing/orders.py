@@ -70,6 +70,7 @@ from maoyi.web.stock_documents.forms import (
     filled_forms,
     grid_rows,
 )
+from maoyi.web.versioning import add_version, posted_version
 
 ZERO = Decimal("0")
 COST_PERMISSION = "inventory.view_stockmove"  # who may see what goods cost (as the balances page)
@@ -278,9 +279,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     status = status if status in ORDER_STATUSES else ""
-    suppliers = supplier_selectors.suppliers()
     supplier_id = request.GET.get("supplier", "")
-    supplier = suppliers.filter(pk=supplier_id).first() if supplier_id.isdigit() else None
+    # The one chosen supplier (a chip), never a list of them all: `q` finds suppliers by name and pinyin.
+    supplier = (
+        supplier_selectors.suppliers().filter(pk=supplier_id).first() if supplier_id.isdigit() else None
+    )
     ordering = request.GET.get("o", "")
     ordering = ordering if ordering in selectors.ORDER_ORDERINGS else ""
     qs = selectors.orders(
@@ -305,7 +308,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": [(s.value, s.label) for s in ORDER_STATUSES],
         "supplier": supplier,
-        "suppliers": suppliers,
         "page_sizes": PAGE_SIZES,
         "filtered": bool(search or status or supplier),
     }
@@ -422,6 +424,7 @@ def _order_form(request: HttpRequest, order: PurchaseOrder | None) -> HttpRespon
     elif request.GET.get("supplier", "").isdigit():
         initial["supplier"] = int(request.GET["supplier"])
     header = OrderForm(form_data(request), initial=initial, order=order)
+    add_version(header, order)
     lines = OrderLineFormSet(form_data(request), prefix=LINES_PREFIX)
     plan = InstallmentFormSet(form_data(request), prefix=INSTALLMENTS_PREFIX)
     plan_error = ""
@@ -453,7 +456,9 @@ def _order_form(request: HttpRequest, order: PurchaseOrder | None) -> HttpRespon
             if order is None:
                 saved = order_services.create_order(actor=actor, **fields)
             else:
-                saved = order_services.update_order(order, actor=actor, **fields)
+                saved = order_services.update_order(
+                    order, actor=actor, version=posted_version(header), **fields
+                )
         except DomainError as exc:
             plan_error = put_grid_error(
                 exc,

@@ -178,9 +178,9 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     state = request.GET.get("state", "active")
     state = state if state in dict(STATE_FILTER) else "active"
-    supplier_choices = selectors.suppliers()
     supplier_id = request.GET.get("supplier", "")
-    supplier = supplier_choices.filter(pk=supplier_id).first() if supplier_id.isdigit() else None
+    # The one chosen supplier (a chip), never a list of them all: `q` finds suppliers by name and pinyin.
+    supplier = selectors.suppliers().filter(pk=supplier_id).first() if supplier_id.isdigit() else None
     ordering = request.GET.get("o", "")
     today = timezone.localdate()
     qs = selectors.quotes(
@@ -201,7 +201,6 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "states": STATE_FILTER,
         "supplier": supplier,
-        "suppliers": supplier_choices,
         "page_sizes": PAGE_SIZES,
         "filtered": bool(search or supplier or state != "active"),
     }

@@ -30,6 +30,7 @@ from maoyi.web.finance.party_money import party_money
 from maoyi.web.forms import apply_domain_error
 from maoyi.web.lists import PAGE_SIZES, paginate
 from maoyi.web.purchasing.forms import ACTIVE_FILTER, ContactForm, SupplierForm
+from maoyi.web.versioning import add_version, posted_version
 
 ACTIVE_VALUES: dict[str, bool | None] = {"active": True, "inactive": False, "all": None}
 
@@ -135,12 +136,15 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _save_supplier(request: HttpRequest, supplier: Supplier | None) -> HttpResponse:
     actor = acting_employee(request)
     form = SupplierForm(form_data(request), instance=supplier)
+    add_version(form, supplier)
     if request.method == "POST" and form.is_valid():
         try:
             if supplier is None:
                 saved = services.create_supplier(actor=actor, **form.supplier_fields())
             else:
-                saved = services.update_supplier(supplier, actor=actor, **form.supplier_fields())
+                saved = services.update_supplier(
+                    supplier, actor=actor, version=posted_version(form), **form.supplier_fields()
+                )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:

@@ -15,14 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from maoyi.core.tabular import Kind
 from maoyi.crm import report_selectors as crm_reports
@@ -39,6 +42,7 @@ from maoyi.purchasing import selectors as purchasing_selectors
 from maoyi.sales import channel_report_selectors as channel_reports
 from maoyi.sales import report_selectors as sales_reports
 from maoyi.web.exports import ExportColumn, wants_xlsx, xlsx_response
+from maoyi.web.lists import paginate
 
 SALES_PERMISSION = "sales.view_salesorder"
 COST_PERMISSION = "inventory.view_stockmove"
@@ -103,6 +107,18 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     return _date(request, "from") or first, _date(request, "to") or last
 
 
+def _chosen(found: Any) -> dict[str, Any]:
+    """The filter chip's context for a chosen party (`found`: (pk, name) or None): a report's party
+    filter names the one chosen instead of listing every party it could be."""
+    return {"chosen_pk": found[0], "chosen_name": found[1]} if found else {}
+
+
+def _customer_named(user: Any, pk: int | None) -> Any:
+    if pk is None:
+        return None
+    return customer_selectors.customers(user).filter(pk=pk).values_list("pk", "name").first()
+
+
 def _filtered(request: HttpRequest) -> bool:
     """The user chose something (then an empty table reads "没有符合条件的…")."""
     return any(request.GET.get(key, "").strip() for key in request.GET if key not in NOT_FILTERS)
@@ -164,7 +180,7 @@ def sales_report(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "departments": org_selectors.department_choices(user),
         "salespeople": org_selectors.employees(user).order_by("name"),
-        "customers": customer_selectors.customers(user).order_by("pinyin", "id"),
+        "customer": _chosen(_customer_named(user, filters["customer_id"])),
         "warehouses": inventory_selectors.warehouses(),
         "filtered": _filtered(request),
     }
@@ -213,7 +229,7 @@ def profit_report(request: HttpRequest) -> HttpResponse:
         "groupings": list(PROFIT_GROUP_LABELS.items()),
         "filters": filters,
         "salespeople": org_selectors.employees(user).order_by("name"),
-        "customers": customer_selectors.customers(user).order_by("pinyin", "id"),
+        "customer": _chosen(_customer_named(user, filters["customer_id"])),
         "filtered": _filtered(request),
     }
     return render(request, "web/reports/profit.html", context)
@@ -257,14 +273,21 @@ def _stock_choices() -> dict[str, Any]:
 def stock_report(request: HttpRequest) -> HttpResponse:
     see_value = request.user.has_perm(COST_PERMISSION)
     filters = _stock_filters(request)
-    report = stock_reports.stock_on_hand(**filters)
+    levels = stock_reports.stock_levels(**filters)
     if wants_xlsx(request):
         columns = STOCK_COLUMNS + (STOCK_VALUE_COLUMNS if see_value else [])
         return xlsx_response(
-            request, _with_total(report.rows, report.total), columns, gettext_lazy("库存报表")
+            request,
+            levels,
+            columns,
+            gettext_lazy("库存报表"),
+            prepare=lambda found: [*stock_reports.stock_rows(found), stock_reports.stock_total(levels)],
         )
+    listing = paginate(request, levels)
+    listing.page.object_list = stock_reports.stock_rows(listing.page.object_list)
     context = {
-        "report": report,
+        "listing": listing,
+        "total": stock_reports.stock_total(levels) if listing.paginator.count else None,
         "see_value": see_value,
         "filters": filters,
         "filtered": _filtered(request),
@@ -560,7 +583,14 @@ def price_history_report(request: HttpRequest) -> HttpResponse:
     context = {
         "history": history,
         "filters": filters,
-        "suppliers": purchasing_selectors.supplier_choices(),
+        "supplier": _chosen(
+            purchasing_selectors.suppliers()
+            .filter(pk=filters["supplier_id"])
+            .values_list("pk", "name")
+            .first()
+            if filters["supplier_id"] is not None
+            else None
+        ),
         "filtered": _filtered(request),
     }
     return render(request, "web/reports/price_history.html", context)
@@ -669,7 +699,14 @@ def channel_report(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "departments": org_selectors.department_choices(user),
         "salespeople": org_selectors.employees(user).order_by("name"),
-        "partners": channel_reports.partner_choices(user),
+        "partner": _chosen(
+            channel_reports.partner_choices(user)
+            .filter(pk=filters["partner_id"])
+            .values_list("pk", "name")
+            .first()
+            if filters["partner_id"] is not None
+            else None
+        ),
         "filtered": _filtered(request),
     }
     return render(request, "web/reports/channel.html", context)
@@ -731,7 +768,49 @@ def campaign_report(request: HttpRequest) -> HttpResponse:
     return render(request, "web/reports/campaigns.html", context)
 
 
+# The party pickers of the report filters (htmx) -----------------------------------------------------
+
+FILTER_OPTIONS_LIMIT = 20
+# Which parties each picker lists, and the permission of the reports that have that filter.
+FILTER_PERMISSIONS = {
+    "customer": SALES_PERMISSION,
+    "partner": SALES_PERMISSION,
+    "supplier": PURCHASE_PERMISSION,
+}
+
+
+def _filter_matches(user: Any, field: str, text: str) -> list[tuple[int, str]]:
+    found: QuerySet[Any]
+    if field == "customer":
+        found = customer_selectors.customers(user, search=text)
+    elif field == "partner":
+        found = channel_reports.partner_choices(user, search=text)
+    else:
+        found = purchasing_selectors.suppliers(search=text).order_by("-is_active", "code")
+    return list(found.values_list("pk", "name")[:FILTER_OPTIONS_LIMIT])
+
+
+@require_GET
+def filter_options(request: HttpRequest) -> HttpResponse:
+    """A report's party picker (htmx): at most 20 customers, channel partners or suppliers matching
+    ?<field>_q= (name, code, pinyin initials…), each a link to the report with that party chosen and
+    the form's other filters kept."""
+    field = request.GET.get("field", "customer")
+    if field not in FILTER_PERMISSIONS:
+        raise Http404
+    if not request.user.has_perm(FILTER_PERMISSIONS[field]):
+        raise PermissionDenied
+    text = request.GET.get(f"{field}_q", "").strip()
+    dropped = {"field", field, f"{field}_q", "page", "format"}
+    keep = urlencode([(k, v) for k, v in request.GET.items() if k not in dropped and v])
+    found = _filter_matches(request.user, field, text) if text else []
+    return render(
+        request, "web/reports/_filter_options.html", {"found": found, "q": text, "field": field, "keep": keep}
+    )
+
+
 urlpatterns: list[URLPattern] = [
+    path("filter-options/", filter_options, name="report-filter-options"),
     path("sales/", sales_report, name="report-sales"),
     path("profit/", profit_report, name="report-profit"),
     path("stock/", stock_report, name="report-stock"),

@@ -77,6 +77,7 @@ from maoyi.web.stock_documents.forms import (
     filled_forms,
     grid_rows,
 )
+from maoyi.web.versioning import add_version, posted_version
 
 ZERO = Decimal("0")
 COST_PERMISSION = "inventory.view_stockmove"  # who may see what goods cost (as purchasing does)
@@ -302,9 +303,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     status = status if status in ORDER_STATUSES else ""
-    customers = customer_selectors.customers(request.user)
     customer_id = _id(request.GET.get("customer"))
-    customer = customers.filter(pk=customer_id).first() if customer_id else None
+    # The one chosen customer (a chip), never a list of them all: `q` finds customers by name and pinyin.
+    customer = (
+        customer_selectors.customers(request.user).filter(pk=customer_id).first() if customer_id else None
+    )
     date_from, date_to = _date_param(request, "from"), _date_param(request, "to")
     ordering = request.GET.get("o", "")
     ordering = ordering if ordering.lstrip("-") in selectors.ORDER_ORDERINGS else ""
@@ -331,7 +334,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": [(s.value, s.label) for s in ORDER_STATUSES],
         "customer": customer,
-        "customers": customers,
         "date_from": date_from,
         "date_to": date_to,
         "see_collection": see_collection,
@@ -448,7 +450,9 @@ def _save(
     inputs, _positions = _line_inputs(lines)
     if order is None:
         return order_services.create_order(customer=data["customer"], lines=inputs, **common)
-    return order_services.update_order(order, customer=data["customer"], lines=inputs, **common)
+    return order_services.update_order(
+        order, customer=data["customer"], lines=inputs, version=posted_version(header), **common
+    )
 
 
 def _order_form(
@@ -479,6 +483,7 @@ def _order_form(
         if quote is not None:
             initial["delivery_address"] = quote.customer.address
     header = OrderForm(form_data(request), initial=initial, user=user, order=order, quote=quote)
+    add_version(header, order)
     lines = OrderLineFormSet(form_data(request), prefix=LINES_PREFIX)
     plan = InstallmentFormSet(form_data(request), prefix=INSTALLMENTS_PREFIX)
     plan_error = ""

@@ -276,14 +276,15 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in SHIPMENT_STATUSES else ""
     date_from, date_to = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""))
-    customers = list(
-        selectors.shipments(request.user)
-        .order_by("order__customer__name")
+    customer_id = request.GET.get("customer", "").strip()
+    # The one chosen customer (a chip: id and name), never a list of them all; `q` finds customers.
+    customer = (
+        selectors.shipments(request.user, customer_id=int(customer_id))
         .values_list("order__customer_id", "order__customer__name")
-        .distinct()
+        .first()
+        if customer_id.isdigit()
+        else None
     )
-    customer_id = request.GET.get("customer", "")
-    customer = next((c for c in customers if str(c[0]) == customer_id), None)
     qs = selectors.shipments(
         request.user,
         search=search,
@@ -301,7 +302,6 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": list(SHIPMENT_STATUSES.items()),
         "customer": customer,
-        "customers": customers,
         "date_from": date_from,
         "date_to": date_to,
         "page_sizes": PAGE_SIZES,

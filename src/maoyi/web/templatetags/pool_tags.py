@@ -17,6 +17,9 @@ def pool_return_days(customer: Any) -> int | None:
     window; None otherwise (no badge)."""
     if customer is None or getattr(customer, "owner_id", None) is None:
         return None
+    if hasattr(customer, "pool_return_days"):  # read for the whole page by the list view
+        days: int | None = customer.pool_return_days
+        return days
     return pool_selectors.return_badge(customer)
 
 

@@ -472,73 +472,39 @@ def figures(
 # What profiling the pages at 10 % found (cProfile of the request and the captured queries, see
 # bench/README.md). Kept with the figures: the lead applies the fixes in src/, not this benchmark.
 FINDINGS = """\
-### Why targets are missed, and the fixes (profiled at 10 % scale: cProfile + captured queries)
+### Where the missed targets' time goes, and what would close each gap
 
-Most slow pages are slow in Python, not in SQL: the page loads every row of a growing set and
-renders or adds it up.
+Fixed after the first full-scale run (2026-11-28), which had the sales-order list at 33 s: every
+list and report rendered a `<select>` of all visible customers (now a chip and a searched picker);
+sales totals, gross profit and due installments were added up in Python (now SQL aggregates with
+the same rounding); the stock report was not paged; the follow-up person filter scanned every
+activity; the receivables list grouped every open receivable before paging; the customer list
+read the pool rules per row; every request rewrote the session; no index served the orders',
+receivables' and activities' default order; customer search had no trigram index; pinyin read
+朝阳 as zhāo. What is left:
 
-1. **A `<select>` of every visible customer** on the sales-order list (and so the order-number
-   search), the shipment list, the expense list and the sales and profit reports
-   (`web/sales/orders.py:306` → `order_list.html:17`, `web/reports/views.py:167` and `:216`,
-   `shipment_list.html`, `expense_list.html`). The sales director or admin sees all 100,000
-   customers: the query is ~0.2 s at 10 %, rendering 10,000 `<option>`s ~6–9 s. Fix: a Tom Select
-   remote picker (`/crm/customers/?format=json&q=`, as the order form's pickers) that renders only
-   the chosen customer; the same for `salespeople` where a scope is large.
-2. **Sales totals added up in Python**: `sales.report_selectors.sales_summary` builds a
-   `SalesOrderLine` per sold line and calls `.amount`/`.amount_ex_tax` (dashboards team/sales,
-   sales report): 7 s of 11 s of `/dashboards/team/` at 10 %. Fix: aggregate in SQL —
-   `Sum(Round(F("quantity") * F("unit_price") * (100 - F("discount_rate")) / 100, 2))` grouped by
-   the key (the rounding per line is the same as `quantize_money`), ex-tax likewise; the index
-   `sales_salesorder (status, order_date)` serves the period filter.
-3. **Due/overdue installments loaded as objects**: `finance.selectors.due_installments` selects
-   every installment due so far of every open receivable, with `select_related("obligation",
-   "obligation__owner")`, and filters `outstanding > 0` in Python (home page queues, finance and
-   team dashboards' overdue by person, `overdue_by_owner`): 2.5–3.3 s at 10 %. Fix: filter
-   `allocated < amount` in SQL, aggregate per owner in SQL for the dashboards, and for the home
-   queues `count()` plus the first 10 rows (`[:10]`). Index: `finance_installment (due_date)
-   WHERE allocated < amount` (partial) or `(obligation_id, due_date)`.
-4. **The stock report renders every product × warehouse** (no pagination): 2,973 rows at 10 %,
-   ~30,000 at full; 10 s at 10 % (2 s selector, the rest the template). Fix: paginate the rows
-   like the balances page and compute the grand total with one SQL `SUM`.
-5. **The follow-ups page's person filter** (`web/crm/contacts.py:_employee_choices`) runs
-   `Employee WHERE id IN (SELECT employee_id FROM crm_activity JOIN crm_customer … )` over every
-   visible activity: a hash join of all 500,000 activities with the customers, 1.3–1.7 s at full
-   scale for the sales director (0.17 s at 10 %). Fix: offer the employees
-   in the user's scope (`org.selectors.employees(user)`), not those found in the activities.
-6. **Every request writes the session** (`UPDATE django_session …`, 25–75 ms here under load):
-   `SESSION_SAVE_EVERY_REQUEST = True` (config/settings.py:145, for the sliding expiry). Fix: keep
-   the sliding expiry but renew it at most every few minutes (a middleware that marks the session
-   modified only when its expiry is older than, say, 5 minutes), or `cached_db` sessions; either
-   removes a write from almost every read.
-7. **The sales-order list sorts every visible order** for its first page: `ORDER BY order_date
-   DESC, id DESC` has no index, so PostgreSQL reads all rows in scope and top-N sorts them (0.26 s
-   at 10 % for the sales director). Fix: `models.Index(fields=["-order_date", "-id"],
-   name="sales_order_date_idx")` on `SalesOrder` (a backward index scan stops after the page);
-   the same for the other lists (items 8 and 9).
-8. **The receivables list groups every open receivable before paging**: the `next_due` annotation
-   (`Min` over installments) makes the page query `LEFT JOIN finance_installment … GROUP BY
-   obligation, owner, department` over all ~50,000 open receivables in scope, sorted on disk, then
-   `LIMIT 20` (1.1 s at full scale); the totals (`id IN (SELECT … GROUP BY)`, 0.7 s) and the count
-   (0.5 s) repeat the join. Fix: `next_due` as a correlated `Subquery(Installment …
-   .filter(allocated__lt=F("amount")).order_by("due_date").values("due_date")[:1])` so it runs for
-   the 20 rows of the page only; totals and count straight on `finance_obligation` without the
-   join; index `Obligation (direction, status, -issued_on, -id)`.
-9. **The follow-ups page's counts for the period** (per person and kind, and distinct customers
-   per person) join all customers in scope to all activities (0.3–0.4 s each at full scale):
-   there is no index on `crm_activity.occurred_at` alone. Fix: `Index(fields=["-occurred_at",
-   "-id"])` on `Activity` — it serves the period filter of the counts and the list's order.
-10. Searches use `icontains`/`contains` on customer name, name_key, pinyin, phone_key and tax id:
-   sequential scans of the 100,000 customers (0.3–0.9 s per search page at full scale here). Fix:
-   `CREATE EXTENSION pg_trgm` and GIN trigram indexes on `crm_customer (name, pinyin, phone_key)`
-   (a migration with `TrigramExtension` + `GinIndex(opclasses=["gin_trgm_ops"])`).
-11. **N+1 on the customer list**: `crm_poolrule` is read once per row (20 of the page's 34
-   queries) to show each customer's pool clock. Fix: read the active rules once per request and
-   pass them to the per-row computation (or cache them per request).
-12. **Pinyin of polyphonic place names**: pypinyin reads 朝阳 as zhāoyáng, so 北京朝阳… is stored
-   as `bjzy…` and the search `bjcy` (Cháoyáng, what users type) finds nothing — the figure
-   `search_customer_pinyin` times a search with no result. Fix in `org.pinyin`: register the
-   place readings (`pypinyin.load_phrases_dict({"朝阳": [["cháo"], ["yáng"]], …})`) or store the
-   initials of every reading of polyphonic characters (heteronym) separated by a space.
+1. **Exact page counts over a large scope.** The stock-balance page (100,000 lot balances) and the
+   follow-up list of a manager who sees 500,000 activities spend most of their time in the
+   paginator's `COUNT(*)` over everything in scope (the first 50 rows come from an index). Fix:
+   an estimated count above a threshold (`pg_class.reltuples` or `EXPLAIN`'s row estimate, shown as
+   "约 10 万条"), or keyset paging with "下一页" and no total on lists beyond 10,000 rows.
+2. **Order-number search** is an OR over the order's number and its customer's name and pinyin
+   (two tables): PostgreSQL scans the 200,000 orders. Fix: find the matching customers first
+   (trigram-indexed, bounded), then `customer_id IN (…) OR number LIKE …` with a trigram index on
+   the number. **Phone and pinyin searches** OR five columns and sort by pinyin with a LIMIT: the
+   planner walks the pinyin index and filters, which for a rare phone number reads most of the
+   table. Fix: a digits-only term searches the phone and tax columns alone; otherwise select the
+   matching ids through the trigram indexes (a bitmap OR) before sorting.
+3. **Reports and dashboards over the whole ledger** (销售统计 1.8 s, 收发存汇总 2.4 s, 应收账龄 1.5 s,
+   批次效期 1.2 s, 渠道销售 1.1 s at p95; the sales, team and finance dashboards 1.4–2.7 s) aggregate
+   up to 200,000 orders, 520,000 lines or 1,000,000 moves on every request. Fix: monthly summary
+   rows kept by the posting services in the same transaction (sales by month × salesperson ×
+   customer × product; moves by month × product × warehouse, as `StockLevel` already does for
+   balances), dashboards cached for a few minutes, and the read replica for reports
+   (docs/scaling.md) so that they never compete with posting.
+4. **Ratios above 2 on pages that meet 150 ms** (customer list for a manager 98 ms, ratio 3.3;
+   sales orders 109 ms, 2.3): the page's fixed cost is small at 1 % and the count grows with the
+   scope (point 1).
 """
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Func, IntegerField, Min, Sum, Value
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
-from maoyi.core.money import CENT, quantize_money, to_base
+from maoyi.core.money import CENT, IntDiv, Whole, quantize_money, to_base, whole_number
 from maoyi.finance import selectors
 from maoyi.finance.models import Direction, SettlementStatus
 
@@ -35,48 +35,15 @@ class OwnerOverdue:
         return self.records
 
 
-class _Whole(Func):
-    """A decimal column as a whole number of its smallest unit (`places` decimals): exact numeric on
-    PostgreSQL; on SQLite, whose decimals are floats, rounded back to the integer it was stored as.
-    (The same as `maoyi.sales.profit.Whole`, which finance may not import.)"""
-
-    output_field = IntegerField()
-
-    def __init__(self, field: str, places: int) -> None:
-        super().__init__(F(field))
-        self.factor = 10**places
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
-        sql, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "sqlite":
-            return f"CAST(ROUND({sql} * {self.factor}) AS INTEGER)", params
-        return f"({sql} * {self.factor})", params
-
-
-class _IntDiv(Func):
-    """Integer division of whole numbers ≥ 0, truncating: div() on PostgreSQL, / on SQLite."""
-
-    output_field = IntegerField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
-        (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
-        template = "(({}) / ({}))" if connection.vendor == "sqlite" else "div({}, {})"
-        return template.format(a, b), [*a_params, *b_params]
-
-
-def _int(n: int) -> Value:
-    return Value(n, output_field=IntegerField())
-
-
 def _outstanding_base_cents() -> Any:
     """`to_base(installment.outstanding, obligation.exchange_rate)` in cents, in SQL: with the
     outstanding O = o1 × 10⁶ + o0 cents and the rate R × 10⁶, R(O × R ÷ 10⁶) = o1 × R + R(o0 × R ÷ 10⁶),
     half up, in whole numbers (exact on PostgreSQL's numeric and SQLite's 64-bit integers)."""
-    outstanding = _Whole("amount", 2) - _Whole("allocated", 2)
-    rate = _Whole("obligation__exchange_rate", 6)
-    o1 = _IntDiv(outstanding, _int(10**6))
-    o0 = outstanding - o1 * _int(10**6)
-    return o1 * rate + _IntDiv(_int(2) * o0 * rate + _int(10**6), _int(2 * 10**6))
+    outstanding = Whole("amount", 2) - Whole("allocated", 2)
+    rate = Whole("obligation__exchange_rate", 6)
+    o1 = IntDiv(outstanding, whole_number(10**6))
+    o0 = outstanding - o1 * whole_number(10**6)
+    return o1 * rate + IntDiv(whole_number(2) * o0 * rate + whole_number(10**6), whole_number(2 * 10**6))
 
 
 def overdue_by_owner(user: Any, direction: str, *, on: dt.date | None = None) -> list[OwnerOverdue]:

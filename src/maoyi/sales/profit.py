@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Func, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncMonth
 
-from maoyi.core.money import CENT, QUANTUM, quantize_money
+from maoyi.core.money import CENT, QUANTUM, IntDiv, Whole, quantize_money, whole_number
 from maoyi.org import scope
 from maoyi.sales.models import HUNDRED, SalesOrder, SalesOrderLine
 
@@ -95,41 +95,9 @@ def amount_ex_tax(
 # The same figures in SQL, in whole numbers ----------------------------------------------------------
 
 
-class Whole(Func):
-    """A decimal column as a whole number of its smallest unit (`places` decimals): exact numeric on
-    PostgreSQL; on SQLite, whose decimals are floats, rounded back to the integer it was stored as."""
-
-    output_field = IntegerField()
-
-    def __init__(self, field: str, places: int) -> None:
-        super().__init__(F(field))
-        self.factor = 10**places
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
-        sql, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "sqlite":
-            return f"CAST(ROUND({sql} * {self.factor}) AS INTEGER)", params
-        return f"({sql} * {self.factor})", params
-
-
-class IntDiv(Func):
-    """Integer division of whole numbers ≥ 0, truncating: div() on PostgreSQL, / on SQLite."""
-
-    output_field = IntegerField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
-        (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
-        template = "(({}) / ({}))" if connection.vendor == "sqlite" else "div({}, {})"
-        return template.format(a, b), [*a_params, *b_params]
-
-
-def _int(n: int) -> Value:
-    return Value(n, output_field=IntegerField())
-
-
 def half_up(x: Combinable, y: Combinable) -> IntDiv:
     """x ÷ y rounded half up, for whole numbers x ≥ 0 and y > 0."""
-    return IntDiv(_int(2) * x + y, _int(2) * y)
+    return IntDiv(whole_number(2) * x + y, whole_number(2) * y)
 
 
 def line_amount_cents() -> Combinable:
@@ -138,18 +106,18 @@ def line_amount_cents() -> Combinable:
     is Q × M ÷ 10¹⁰ = q1 × u + (q1 × v × 10⁴ + q0 × M) ÷ 10¹⁰: no product exceeds 64 bits on SQLite
     while M < 2 × 10¹⁴ and q1 < 2 × 10⁸."""
     quantity = Whole("quantity", 4)
-    net = Whole("unit_price", 4) * (_int(10_000) - Whole("discount_rate", 2))
-    q1 = IntDiv(quantity, _int(10_000))
-    q0 = quantity - q1 * _int(10_000)
-    u = IntDiv(net, _int(10**6))
-    v = net - u * _int(10**6)
-    return q1 * u + half_up(q1 * v * _int(10_000) + q0 * net, _int(10**10))
+    net = Whole("unit_price", 4) * (whole_number(10_000) - Whole("discount_rate", 2))
+    q1 = IntDiv(quantity, whole_number(10_000))
+    q0 = quantity - q1 * whole_number(10_000)
+    u = IntDiv(net, whole_number(10**6))
+    v = net - u * whole_number(10**6)
+    return q1 * u + half_up(q1 * v * whole_number(10_000) + q0 * net, whole_number(10**10))
 
 
 def line_tax_cents(amount: Combinable) -> IntDiv:
     """`SalesOrderLine.tax_amount` in cents from the amount in cents: amount × rate ÷ (100 + rate)."""
     rate = Whole("tax_rate", 2)
-    return half_up(amount * rate, _int(10_000) + rate)
+    return half_up(amount * rate, whole_number(10_000) + rate)
 
 
 def line_ex_tax_cents() -> Combinable:

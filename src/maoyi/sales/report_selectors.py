@@ -28,6 +28,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from maoyi.core.documents import Status
+from maoyi.core.money import Whole
 from maoyi.org import scope
 from maoyi.org.models import Department
 from maoyi.sales import profit
@@ -139,7 +140,7 @@ def _sums() -> dict[str, Any]:
     amount = profit.line_amount_cents()
     return {
         "n_orders": Count("order_id", distinct=True),
-        "q": Sum(profit.Whole("quantity", 4)),
+        "q": Sum(Whole("quantity", 4)),
         "a": Sum(amount),
         "x": Sum(amount - profit.line_tax_cents(amount)),
     }

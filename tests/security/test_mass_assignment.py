@@ -137,7 +137,7 @@ def test_a_receipt_takes_no_number_status_allocation_or_author_from_the_body(
     assert receipt.amount == D("700.00")
     assert data["allocated"] == "0.00"
     assert data["status"] != "reversed"
-    assert receipt.created_by_id == company.finance_clerk.pk
+    assert receipt.created_by_id == company.finance_clerk.user_id  # created_by is the user
 
 
 # The wrong role on approval and money endpoints ---------------------------------------------------

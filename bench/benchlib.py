@@ -10,14 +10,19 @@ with `--json-out` and `bench/run.py` merges:
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import math
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -288,3 +293,52 @@ def machine_facts(url: str = "") -> dict[str, Any]:
 
 def today_shanghai() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
+
+
+@contextmanager
+def gunicorn(
+    env: dict[str, str], port: int, workers: int, log: Path, *, wait_seconds: int = 90
+) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn serving Maoyi with `env` on 127.0.0.1:`port` until /healthz answers; stopped after."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "maoyi.config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "120",
+    ]
+    with log.open("wb") as out:
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.time() + wait_seconds
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    conn.request("GET", "/healthz")
+                    if conn.getresponse().status == 200:
+                        conn.close()
+                        break
+                except OSError:
+                    pass
+                if time.time() > deadline:
+                    raise RuntimeError(f"gunicorn did not answer /healthz within {wait_seconds} s; see {log}")
+                time.sleep(0.3)
+            yield server
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

@@ -31,14 +31,12 @@ import http.client
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -302,52 +300,6 @@ def ledger_check() -> list[str]:
 
 
 # gunicorn, probes and memory --------------------------------------------------------------------
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "maoyi.config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "10",
-        "--timeout",
-        "120",
-    ]
-    if not Path(command[0]).exists():
-        command[:1] = [sys.executable, "-m", "gunicorn"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.time() + 90
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    conn.request("GET", "/healthz")
-                    if conn.getresponse().status == 200:
-                        conn.close()
-                        break
-                except OSError:
-                    pass
-                if time.time() > deadline:
-                    raise RuntimeError(f"gunicorn did not answer /healthz within 90 s; see {log}")
-                time.sleep(0.3)
-            yield server
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 @dataclass
@@ -716,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     log = Path(data_dir) / "gunicorn.log"
     print(f"== gunicorn: {args.workers} workers on port {args.port}", flush=True)
-    with gunicorn(env, args.port, args.workers, log) as server:
+    with benchlib.gunicorn(env, args.port, args.workers, log) as server:
         queries = [plan["searches"][plan["logins"]["reps"][-1]][0]["pinyin"]]
         baseline = single_user_baseline(args.port, plan["logins"]["reps"][-1], queries)
         print(

@@ -32,7 +32,6 @@ import pstats
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -812,52 +811,6 @@ def _shorten_path(line: str) -> str:
 # gunicorn and pgbench ---------------------------------------------------------------------------
 
 
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "maoyi.config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "10",
-        "--timeout",
-        "120",
-    ]
-    with log.open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.time() + 60
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    conn.request("GET", "/healthz")
-                    if conn.getresponse().status == 200:
-                        conn.close()
-                        break
-                except OSError:
-                    pass
-                if time.time() > deadline:
-                    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s; see {log}")
-                time.sleep(0.3)
-            yield server
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 def pgbench_env(url: str) -> tuple[list[str], dict[str, str]]:
     parsed = urlparse(url)
     options = [
@@ -1050,7 +1003,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log = Path(data_dir) / "gunicorn.log"
         connection.close()
         try:
-            with gunicorn(env, args.port, args.gunicorn_workers, log):
+            with benchlib.gunicorn(env, args.port, args.gunicorn_workers, log, wait_seconds=60):
                 for n in args.client_counts:
                     before = done_orders()
                     connection.close()

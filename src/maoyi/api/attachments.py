@@ -74,12 +74,6 @@ def _content_type(value: str, field: str) -> ContentType:
         raise NotFoundInScope() from None
 
 
-def may_see(user: Any, record: models.Model) -> bool:
-    """The model's view permission and the data scope: who may open the record may see its files."""
-    meta = record._meta
-    return user.has_perm(f"{meta.app_label}.view_{meta.model_name}") and scope.can_view(user, record)
-
-
 def find_record(user: Any, *, record: str = "", content_type: str = "", object_id: str = "") -> models.Model:
     """The record named by `record` or by `content_type` + `object_id`, if the user may see it and it
     takes attachments; NotFoundInScope otherwise, 400 for a malformed name."""
@@ -103,7 +97,7 @@ def find_record(user: Any, *, record: str = "", content_type: str = "", object_i
         found = scope.visible(user, model._default_manager.filter(pk=object_id)).first()
     except (ValueError, DjangoValidationError):
         raise NotFoundInScope() from None
-    if found is None or not may_see(user, found):
+    if found is None or not selectors.may_see_record(user, found):
         raise NotFoundInScope()
     return found
 
@@ -226,7 +220,7 @@ class AttachmentViewSet(
             raise NotFoundInScope()
         attachment = selectors.attachment_for(self.request.user, int(pk))
         record = attachment.record
-        if record is None or not may_see(self.request.user, record):
+        if record is None or not selectors.may_see_record(self.request.user, record):
             raise NotFoundInScope()
         return attachment
 

@@ -107,16 +107,11 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     return _date(request, "from") or first, _date(request, "to") or last
 
 
-def _chosen(found: Any) -> dict[str, Any]:
-    """The filter chip's context for a chosen party (`found`: (pk, name) or None): a report's party
-    filter names the one chosen instead of listing every party it could be."""
+def _chosen(parties: QuerySet[Any], pk: int | None) -> dict[str, Any]:
+    """The filter chip's context for the chosen party among `parties` (those the user may pick): a
+    report's party filter names the one chosen instead of listing every party it could be."""
+    found = parties.filter(pk=pk).values_list("pk", "name").first() if pk is not None else None
     return {"chosen_pk": found[0], "chosen_name": found[1]} if found else {}
-
-
-def _customer_named(user: Any, pk: int | None) -> Any:
-    if pk is None:
-        return None
-    return customer_selectors.customers(user).filter(pk=pk).values_list("pk", "name").first()
 
 
 def _filtered(request: HttpRequest) -> bool:
@@ -180,7 +175,7 @@ def sales_report(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "departments": org_selectors.department_choices(user),
         "salespeople": org_selectors.employees(user).order_by("name"),
-        "customer": _chosen(_customer_named(user, filters["customer_id"])),
+        "customer": _chosen(customer_selectors.customers(user), filters["customer_id"]),
         "warehouses": inventory_selectors.warehouses(),
         "filtered": _filtered(request),
     }
@@ -229,7 +224,7 @@ def profit_report(request: HttpRequest) -> HttpResponse:
         "groupings": list(PROFIT_GROUP_LABELS.items()),
         "filters": filters,
         "salespeople": org_selectors.employees(user).order_by("name"),
-        "customer": _chosen(_customer_named(user, filters["customer_id"])),
+        "customer": _chosen(customer_selectors.customers(user), filters["customer_id"]),
         "filtered": _filtered(request),
     }
     return render(request, "web/reports/profit.html", context)
@@ -583,14 +578,7 @@ def price_history_report(request: HttpRequest) -> HttpResponse:
     context = {
         "history": history,
         "filters": filters,
-        "supplier": _chosen(
-            purchasing_selectors.suppliers()
-            .filter(pk=filters["supplier_id"])
-            .values_list("pk", "name")
-            .first()
-            if filters["supplier_id"] is not None
-            else None
-        ),
+        "supplier": _chosen(purchasing_selectors.suppliers(), filters["supplier_id"]),
         "filtered": _filtered(request),
     }
     return render(request, "web/reports/price_history.html", context)
@@ -699,14 +687,7 @@ def channel_report(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "departments": org_selectors.department_choices(user),
         "salespeople": org_selectors.employees(user).order_by("name"),
-        "partner": _chosen(
-            channel_reports.partner_choices(user)
-            .filter(pk=filters["partner_id"])
-            .values_list("pk", "name")
-            .first()
-            if filters["partner_id"] is not None
-            else None
-        ),
+        "partner": _chosen(channel_reports.partner_choices(user), filters["partner_id"]),
         "filtered": _filtered(request),
     }
     return render(request, "web/reports/channel.html", context)
